@@ -1,0 +1,5 @@
+// Vigil's public library surface for other Pulumi projects.
+
+export * from "./tags";
+export { keepList, loadRuleFiles, loadDashboards, ruleMetricNames, dashboardMetricNames } from "./metrics";
+export { metricNames } from "./promql";
