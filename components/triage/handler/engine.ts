@@ -1,0 +1,486 @@
+// The triage engine: runs the lifecycle (lifecycle.ts) against the ports. The same engine runs in
+// the Lambda (AWS adapters), in replay (in-memory store, recorders) and in tests (dynalite).
+//
+// Store requests: a new alert costs two (the conditional upsert that accepts it, then the
+// conditional write of the triaged case); a duplicate costs one (the rejected upsert). Side
+// effects run between the two, so a crash between them is resumed from the claim by the sweep.
+
+import { classifyImpact, ImpactTable } from "./impact";
+import {
+    applyObservation,
+    applyReply,
+    applyTimeout,
+    caseIdFor,
+    checkToken,
+    clone,
+    Draft,
+    Effect,
+    EffectResults,
+    finalize,
+    obligations,
+    ObservationKind,
+    observationClaimKey,
+    othersWorking,
+    previewReply,
+    recordEffects,
+    ReplyOutcome,
+    Settings,
+} from "./lifecycle";
+import { Alert, CaseRecord, ReplyAction, UnparsedMessage } from "./model";
+import { InboundMessage, parseMessage } from "./normalize";
+import { CaseStore, Clock, Diagnostics, Evidence, Incidents, Log, NodeDirectory, Notifier, SILENT_LOG, Timers } from "./ports";
+import { askNotification, incidentNotification, notificationAttributes, opsItemText } from "./render";
+import { addSeconds, iso } from "./time";
+import { issueToken, parseToken, replyLink } from "./tokens";
+
+export interface EngineDeps {
+    readonly store: CaseStore;
+    readonly notifier: Notifier;
+    readonly incidents: Incidents;
+    readonly timers: Timers;
+    readonly clock: Clock;
+    readonly impactTable: ImpactTable;
+    readonly settings: Settings;
+    readonly log?: Log;
+    readonly diagnostics?: Diagnostics;
+    readonly nodes?: NodeDirectory;
+}
+
+/** What happened to one alert of a message. */
+export interface AlertReport {
+    readonly key: string;
+    readonly caseId: string;
+    readonly result: "duplicate" | "not-a-node" | ObservationKind;
+    readonly state?: CaseRecord["state"];
+    readonly error?: string;
+}
+
+/** What happened to one delivered message. */
+export interface MessageReport {
+    readonly messageId: string;
+    readonly outcome: "alerts" | "ignored" | "unparsed";
+    readonly alerts: readonly AlertReport[];
+    readonly heartbeats: number;
+    readonly reason?: string;
+}
+
+export type ReplyView =
+    | { readonly status: "ok"; readonly record: CaseRecord; readonly action: ReplyAction; readonly outcome: ReplyOutcome }
+    | { readonly status: "invalid" | "used" };
+
+export type ReplyAnswer =
+    | { readonly status: "ok"; readonly record: CaseRecord; readonly outcome: ReplyOutcome }
+    | { readonly status: "invalid" | "used" };
+
+export interface SweepReport {
+    readonly examined: number;
+    readonly timedOut: number;
+    readonly resumed: number;
+}
+
+/** Conditional writes lost to concurrent writers before the engine gives up (the caller retries). */
+const MAX_CONFLICTS = 8;
+
+export class ConcurrencyError extends Error {
+    constructor(caseId: string) {
+        super(`case ${caseId}: gave up after ${MAX_CONFLICTS} conflicting concurrent updates`);
+        this.name = "ConcurrencyError";
+    }
+}
+
+export class TriageEngine {
+    private readonly log: Log;
+
+    constructor(private readonly deps: EngineDeps) {
+        this.log = deps.log ?? SILENT_LOG;
+    }
+
+    private now(): string {
+        return iso(this.deps.clock.now());
+    }
+
+    private get settings(): Settings {
+        return this.deps.settings;
+    }
+
+    /** Processes one delivered message. Throws only when the store fails (the message is retried). */
+    async ingest(message: InboundMessage): Promise<MessageReport> {
+        const parsed = parseMessage(message);
+        const now = this.now();
+        if (parsed.kind === "ignored") {
+            this.log.info("message ignored", { messageId: message.messageId, reason: parsed.reason });
+            return { messageId: message.messageId, outcome: "ignored", alerts: [], heartbeats: 0, reason: parsed.reason };
+        }
+        if (parsed.kind === "unparsed") {
+            await this.recordUnparsed(message, parsed.unparsed, now);
+            return { messageId: message.messageId, outcome: "unparsed", alerts: [], heartbeats: 0, reason: parsed.unparsed.reason };
+        }
+        if (parsed.problems.length > 0) {
+            await this.recordUnparsed(
+                message,
+                {
+                    messageId: message.messageId,
+                    kind: "parse-failure",
+                    reason: `${parsed.problems.length} alert(s) not usable: ${parsed.problems.join("; ")}`,
+                    raw: message.body,
+                    rawTruncated: false,
+                    attributes: message.attributes,
+                    subject: message.subject,
+                    topicArn: message.topicArn,
+                },
+                now,
+            );
+        }
+        for (const heartbeat of parsed.heartbeats) {
+            await this.deps.store.recordHeartbeat({ ...heartbeat, at: heartbeat.at || now });
+            this.log.debug("heartbeat", { cluster: heartbeat.cluster, status: heartbeat.status });
+        }
+        const alerts: AlertReport[] = [];
+        for (const alert of parsed.alerts) {
+            alerts.push(await this.ingestAlert(alert));
+        }
+        return { messageId: message.messageId, outcome: "alerts", alerts, heartbeats: parsed.heartbeats.length };
+    }
+
+    private async recordUnparsed(message: InboundMessage, unparsed: Omit<UnparsedMessage, "receivedAt">, now: string): Promise<void> {
+        const expiresAt = Math.floor(Date.parse(now) / 1000) + this.settings.retentionDays * 86400;
+        const fresh = await this.deps.store.recordUnparsed({ ...unparsed, receivedAt: message.receivedAt ?? now }, expiresAt);
+        // An operator looks at these: error level so an alarm on the log can catch them.
+        this.log.error("message kept as unparsed", { messageId: message.messageId, kind: unparsed.kind, reason: unparsed.reason, alreadyKept: !fresh });
+    }
+
+    /** Enriches EC2 alerts with the node's cluster when a node directory is wired. */
+    private async withCluster(alert: Alert): Promise<Alert | undefined> {
+        if (alert.source !== "ec2" || alert.cluster !== "" || !this.deps.nodes) {
+            return alert;
+        }
+        const instanceId = /:(i-[0-9a-f]+):/.exec(alert.key)?.[1];
+        if (!instanceId) {
+            return alert;
+        }
+        try {
+            const cluster = await this.deps.nodes.clusterOfInstance(instanceId);
+            if (cluster === "") {
+                return undefined;
+            }
+            return cluster === undefined ? alert : { ...alert, cluster, attributes: { ...alert.attributes, cluster } };
+        } catch (err) {
+            this.log.warn("node lookup failed", { instanceId, error: (err as Error).message });
+            return alert;
+        }
+    }
+
+    /** Processes one normalized alert. */
+    async ingestAlert(original: Alert): Promise<AlertReport> {
+        const caseId = caseIdFor(original.key);
+        const alert = await this.withCluster(original);
+        if (!alert) {
+            this.log.info("EC2 instance is not a node of an EKS cluster; ignored", { key: original.key });
+            return { key: original.key, caseId, result: "not-a-node" };
+        }
+        const now = this.now();
+        const accepted = await this.deps.store.observe({ caseId, alert, now, claimUntil: addSeconds(now, this.settings.claimLeaseSeconds) });
+        if (accepted.duplicate) {
+            this.log.debug("duplicate observation", { caseId, key: alert.key, order: alert.order });
+            return { key: alert.key, caseId, result: "duplicate" };
+        }
+        return this.processAccepted(alert, accepted.record);
+    }
+
+    /** Applies an accepted (claimed) observation, performs what it requires, and writes the case. */
+    private async processAccepted(alert: Alert, initial: CaseRecord): Promise<AlertReport> {
+        const claimKey = observationClaimKey(alert);
+        const cls = classifyImpact(alert, this.deps.impactTable);
+        const results: EffectResults = {};
+        let record = initial;
+        for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
+            const now = this.now();
+            const { draft, kind } = applyObservation(record, alert, cls, this.settings, now);
+            if (!othersWorking(draft, undefined, now)) {
+                await this.perform(draft, obligations(draft), results);
+            }
+            recordEffects(draft, results, this.settings, now);
+            const next = finalize(draft, record, this.settings, now);
+            if (await this.deps.store.save(next, record.version)) {
+                this.log.info("alert triaged", { caseId: next.caseId, key: next.key, kind, state: next.state, impact: next.impact, cluster: next.cluster });
+                await this.afterSave(record, next);
+                return { key: alert.key, caseId: next.caseId, result: kind, state: next.state, error: results.failure?.error };
+            }
+            const reloaded = await this.deps.store.load(record.caseId);
+            if (!reloaded) {
+                throw new Error(`case ${record.caseId} disappeared while processing ${alert.key}`);
+            }
+            if (!(claimKey in reloaded.claims) && !results.incident && !results.ask && !results.notifyIncident) {
+                // Someone else (the sweep) finished this observation.
+                return { key: alert.key, caseId: record.caseId, result: "duplicate", state: reloaded.state };
+            }
+            record = reloaded;
+        }
+        throw new ConcurrencyError(record.caseId);
+    }
+
+    private async evidence(reason: "incident" | "notification", record: CaseRecord): Promise<readonly Evidence[]> {
+        const diagnostics = this.deps.diagnostics;
+        if (!diagnostics || !record.alert || !record.impact) {
+            return [];
+        }
+        let timer: NodeJS.Timeout | undefined;
+        try {
+            const timeout = new Promise<never>((_, reject) => {
+                timer = setTimeout(() => reject(new Error(`no answer within ${this.settings.diagnosticsTimeoutMs} ms`)), this.settings.diagnosticsTimeoutMs);
+            });
+            return await Promise.race([
+                diagnostics.collect({ reason, caseId: record.caseId, key: record.key, alert: record.alert, impact: record.impact }),
+                timeout,
+            ]);
+        } catch (err) {
+            this.log.warn("diagnostics failed; continuing without evidence", { caseId: record.caseId, error: (err as Error).message });
+            return [];
+        } finally {
+            clearTimeout(timer);
+        }
+    }
+
+    /** Runs the effects the case needs that have not run yet in this operation; stops at the first failure. */
+    private async perform(view: Draft, needed: readonly Effect[], results: EffectResults): Promise<void> {
+        if (results.failure) {
+            return;
+        }
+        let evidence: readonly Evidence[] | undefined;
+        for (const effect of needed) {
+            try {
+                if (effect === "incident" && results.incident?.episode !== view.episode) {
+                    evidence ??= await this.evidence("incident", view);
+                    const text = opsItemText(view, evidence);
+                    const opened = await this.deps.incidents.open({
+                        dedupKey: view.key,
+                        caseId: view.caseId,
+                        title: text.title,
+                        description: text.description,
+                        alert: view.alert as Alert,
+                        impact: view.impact ?? "known",
+                        impactReason: view.impactReason ?? "",
+                        evidence,
+                    });
+                    results.incident = { ...opened, episode: view.episode };
+                    this.log.info(opened.created ? "incident opened" : "incident already open", { caseId: view.caseId, opsItemId: opened.id });
+                } else if (effect === "notify-incident" && results.notifyIncident?.episode !== view.episode) {
+                    evidence ??= await this.evidence("incident", view);
+                    const text = incidentNotification(view, results.incident?.id ?? view.opsItemId, evidence);
+                    const messageId = await this.deps.notifier.publish({
+                        caseId: view.caseId,
+                        kind: "incident",
+                        subject: text.subject,
+                        body: text.body,
+                        attributes: notificationAttributes(view, "incident"),
+                    });
+                    results.notifyIncident = { messageId, episode: view.episode };
+                } else if (effect === "ask" && results.ask?.episode !== view.episode) {
+                    evidence ??= await this.evidence("notification", view);
+                    const confirm = issueToken(view.caseId, "confirm");
+                    const noImpact = issueToken(view.caseId, "no-impact");
+                    const sentAt = this.now();
+                    const deadline = addSeconds(sentAt, this.settings.replyWindowSeconds);
+                    const text = askNotification(
+                        view,
+                        { confirm: replyLink(this.settings.replyBaseUrl, confirm.token), "no-impact": replyLink(this.settings.replyBaseUrl, noImpact.token) },
+                        deadline,
+                        this.settings.replyWindowSeconds,
+                        evidence,
+                    );
+                    const messageId = await this.deps.notifier.publish({
+                        caseId: view.caseId,
+                        kind: "ask",
+                        subject: text.subject,
+                        body: text.body,
+                        attributes: notificationAttributes(view, "ask"),
+                    });
+                    results.ask = {
+                        messageId,
+                        episode: view.episode,
+                        sentAt,
+                        tokens: [confirm, noImpact].map((t) => ({ hash: t.hash, action: t.action })),
+                    };
+                    this.log.info("customer asked", { caseId: view.caseId, deadline });
+                }
+            } catch (err) {
+                results.failure = { effect, error: (err as Error).message || String(err) };
+                this.log.error(`${effect} failed`, { caseId: view.caseId, error: results.failure.error });
+                return;
+            }
+        }
+    }
+
+    /** Timers follow the state: create when waiting starts, delete (best effort) when it ends. */
+    private async afterSave(previous: CaseRecord, next: CaseRecord): Promise<void> {
+        if (previous.state !== "AWAITING_CUSTOMER" && next.state === "AWAITING_CUSTOMER" && next.scheduleName && next.replyDeadline) {
+            try {
+                await this.deps.timers.schedule(next.scheduleName, next.replyDeadline, { kind: "reply-timeout", caseId: next.caseId, deadline: next.replyDeadline });
+            } catch (err) {
+                // The sweep resolves the case at its deadline anyway.
+                this.log.warn("reply timer not created; the sweep will resolve the case", { caseId: next.caseId, error: (err as Error).message });
+            }
+        }
+        if (previous.state === "AWAITING_CUSTOMER" && next.state !== "AWAITING_CUSTOMER" && previous.scheduleName) {
+            try {
+                await this.deps.timers.cancel(previous.scheduleName);
+            } catch (err) {
+                // A stale timer finds the case no longer waiting and does nothing.
+                this.log.warn("reply timer not deleted", { caseId: next.caseId, error: (err as Error).message });
+            }
+        }
+    }
+
+    /** Performs the obligations of a case on behalf of `workClaim`, then releases the claim. */
+    private async fulfil(initial: CaseRecord, workClaim: string): Promise<CaseRecord> {
+        const results: EffectResults = {};
+        let record = initial;
+        for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
+            const now = this.now();
+            const draft = clone(record);
+            if (!othersWorking(draft, workClaim, now)) {
+                await this.perform(draft, obligations(draft), results);
+            }
+            delete draft.claims[workClaim];
+            recordEffects(draft, results, this.settings, now);
+            const next = finalize(draft, record, this.settings, now);
+            if (await this.deps.store.save(next, record.version)) {
+                await this.afterSave(record, next);
+                return next;
+            }
+            const reloaded = await this.deps.store.load(record.caseId);
+            if (!reloaded) {
+                throw new Error(`case ${record.caseId} disappeared`);
+            }
+            if (!(workClaim in reloaded.claims) && !results.incident && !results.notifyIncident && !results.ask) {
+                return reloaded;
+            }
+            record = reloaded;
+        }
+        throw new ConcurrencyError(record.caseId);
+    }
+
+    // ---- replies ------------------------------------------------------------------------------
+
+    /** GET: what the link would do; changes nothing. */
+    async viewReply(token: string): Promise<ReplyView> {
+        const parsed = parseToken(token);
+        if (!parsed) {
+            return { status: "invalid" };
+        }
+        const record = await this.deps.store.load(parsed.caseId);
+        const check = checkToken(record, parsed.hash, this.now());
+        if (!check.ok || !record) {
+            return { status: check.ok ? "invalid" : check.reason };
+        }
+        return { status: "ok", record, action: check.action, outcome: previewReply(record, check.action, check.episode) };
+    }
+
+    /** POST: applies the link's action once. `who` describes the requester for the history. */
+    async answerReply(token: string, who: string): Promise<ReplyAnswer> {
+        const parsed = parseToken(token);
+        if (!parsed) {
+            return { status: "invalid" };
+        }
+        for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
+            const now = this.now();
+            const record = await this.deps.store.load(parsed.caseId);
+            const check = checkToken(record, parsed.hash, now);
+            if (!check.ok || !record) {
+                return { status: check.ok ? "invalid" : check.reason };
+            }
+            const workClaim = `work|reply-${parsed.hash.slice(0, 12)}`;
+            const { draft, outcome } = applyReply(record, parsed.hash, check.action, check.episode, who, workClaim, this.settings, now);
+            const next = finalize(draft, record, this.settings, now);
+            if (!(await this.deps.store.save(next, record.version))) {
+                continue;
+            }
+            this.log.info("reply applied", { caseId: record.caseId, action: check.action, outcome, tokenHash: parsed.hash.slice(0, 12) });
+            await this.afterSave(record, next);
+            if (workClaim in next.claims) {
+                return { status: "ok", record: await this.fulfil(next, workClaim), outcome };
+            }
+            return { status: "ok", record: next, outcome };
+        }
+        throw new ConcurrencyError(parsed.caseId);
+    }
+
+    // ---- timers -------------------------------------------------------------------------------
+
+    /** Resolves the case if it is still waiting past its deadline. Idempotent. */
+    async timeout(caseId: string, by: "timer" | "sweep" = "timer"): Promise<"resolved" | "not-due" | "missing"> {
+        for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
+            const now = this.now();
+            const record = await this.deps.store.load(caseId);
+            if (!record) {
+                return "missing";
+            }
+            const draft = applyTimeout(record, by, now);
+            if (!draft) {
+                return "not-due";
+            }
+            const next = finalize(draft, record, this.settings, now);
+            if (await this.deps.store.save(next, record.version)) {
+                this.log.info("reply window over; case resolved", { caseId, by });
+                if (by === "sweep") {
+                    await this.afterSave(record, next);
+                }
+                return "resolved";
+            }
+        }
+        throw new ConcurrencyError(caseId);
+    }
+
+    /** The backstop: resolves overdue cases and resumes work whose claim has gone stale. */
+    async sweep(limit = 200): Promise<SweepReport> {
+        const now = this.now();
+        const ids = await this.deps.store.listDue(now, limit);
+        let timedOut = 0;
+        let resumed = 0;
+        for (const caseId of ids) {
+            try {
+                if ((await this.timeout(caseId, "sweep")) === "resolved") {
+                    timedOut++;
+                }
+                resumed += await this.resumeStale(caseId);
+            } catch (err) {
+                this.log.error("sweep could not finish a case", { caseId, error: (err as Error).message });
+            }
+        }
+        this.log.info("sweep done", { examined: ids.length, timedOut, resumed });
+        return { examined: ids.length, timedOut, resumed };
+    }
+
+    private async resumeStale(caseId: string): Promise<number> {
+        let resumed = 0;
+        let record = await this.deps.store.load(caseId);
+        // Bounded: each round finishes or re-times one claim.
+        for (let round = 0; record && round < 16; round++) {
+            const now = this.now();
+            const stale = Object.entries(record.claims)
+                .filter(([, claim]) => claim.until <= now)
+                .sort(([a], [b]) => (a < b ? -1 : 1))[0];
+            if (!stale) {
+                return resumed;
+            }
+            const [key, claim] = stale;
+            // Take the claim over first, so a concurrent sweep does not repeat the work.
+            const draft = clone(record);
+            draft.claims[key] = { ...claim, until: addSeconds(now, this.settings.claimLeaseSeconds) };
+            const taken = finalize(draft, record, this.settings, now);
+            if (!(await this.deps.store.save(taken, record.version))) {
+                record = await this.deps.store.load(caseId);
+                continue;
+            }
+            this.log.info("resuming stale work", { caseId, claim: key });
+            resumed++;
+            if (key.startsWith("obs|") && claim.alert) {
+                await this.processAccepted(claim.alert, taken);
+            } else {
+                await this.fulfil(taken, key);
+            }
+            record = await this.deps.store.load(caseId);
+        }
+        return resumed;
+    }
+}

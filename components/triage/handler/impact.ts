@@ -1,0 +1,206 @@
+// The impact table (rules/impact.yaml): how alerts that are not Prometheus alerts are classified,
+// and overrides for Prometheus alerts (which carry their impact in the `impact` label, contract C3).
+//
+// The table is validated strictly on load: a typo in an attribute name or an impact value would
+// otherwise silently change who gets asked about what. Errors name the entry and what is allowed.
+
+import * as yaml from "js-yaml";
+import { Alert, IMPACTS, Impact, SOURCES, Source } from "./model";
+import { isObject } from "./text";
+
+/** Attributes each source offers for matching (Prometheus: any label). Keep README in step. */
+export const SOURCE_ATTRIBUTES: Readonly<Record<Exclude<Source, "prometheus">, readonly string[]>> = {
+    guardduty: ["type", "severity", "resourceType", "cluster", "archived"],
+    health: ["service", "eventTypeCode", "eventTypeCategory", "eventScopeCode", "statusCode", "actionability", "cluster"],
+    eks: ["detailType", "addonName", "cluster"],
+    ec2: ["detailType", "state", "instanceAction", "cluster"],
+    cloudwatch: ["alarmName", "namespace", "metricName", "state", "cluster"],
+};
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const RULE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** How one attribute is matched: exact value, any of several, or a fully anchored regex. */
+export type Matcher =
+    | { readonly kind: "equals"; readonly values: readonly string[] }
+    | { readonly kind: "regex"; readonly pattern: string; readonly regex: RegExp };
+
+export interface ImpactRule {
+    readonly name: string;
+    readonly description?: string;
+    readonly source: Source;
+    readonly match: Readonly<Record<string, Matcher>>;
+    readonly impact: Impact;
+}
+
+export interface ImpactTable {
+    /** Impact when no rule matches (and, for Prometheus, the alert has no valid impact label). */
+    readonly default: Impact;
+    /** Rules in file order; the first that matches wins. */
+    readonly rules: readonly ImpactRule[];
+}
+
+export interface Classification {
+    readonly impact: Impact;
+    /** Why, for the case history: `rule <name>`, `label impact=<v>`, or `default`. */
+    readonly reason: string;
+}
+
+/** The impact table cannot be used; the message names the entry and what is allowed. */
+export class ImpactTableError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ImpactTableError";
+    }
+}
+
+function fail(where: string, message: string): never {
+    throw new ImpactTableError(`impact table ${where}: ${message}`);
+}
+
+function allowedKeys(where: string, value: Record<string, unknown>, allowed: readonly string[]): void {
+    for (const key of Object.keys(value)) {
+        if (!allowed.includes(key)) {
+            fail(where, `unknown key ${JSON.stringify(key)}; allowed: ${allowed.join(", ")}`);
+        }
+    }
+}
+
+function impactValue(where: string, value: unknown): Impact {
+    if (typeof value !== "string" || !(IMPACTS as readonly string[]).includes(value)) {
+        fail(where, `impact ${JSON.stringify(value)} is not one of ${IMPACTS.join(", ")}`);
+    }
+    return value as Impact;
+}
+
+function matcher(where: string, value: unknown): Matcher {
+    if (typeof value === "string") {
+        return { kind: "equals", values: [value] };
+    }
+    if (typeof value === "number" || typeof value === "boolean") {
+        fail(where, `${JSON.stringify(value)} must be quoted: attribute values are strings`);
+    }
+    if (Array.isArray(value)) {
+        if (value.length === 0 || !value.every((v) => typeof v === "string")) {
+            fail(where, "a list must hold one or more strings");
+        }
+        return { kind: "equals", values: value as string[] };
+    }
+    if (isObject(value)) {
+        allowedKeys(where, value, ["regex"]);
+        if (typeof value.regex !== "string" || value.regex === "") {
+            fail(where, "regex must be a non-empty string");
+        }
+        try {
+            // Anchored like Prometheus label matchers: the whole value must match.
+            return { kind: "regex", pattern: value.regex, regex: new RegExp(`^(?:${value.regex})$`) };
+        } catch (err) {
+            fail(where, `regex ${JSON.stringify(value.regex)} does not compile: ${(err as Error).message}`);
+        }
+    }
+    fail(where, "a matcher is a string, a list of strings, or {regex: \"...\"}");
+}
+
+/**
+ * Parses and validates the impact table's YAML text (the bundled Lambda embeds the text; replay
+ * and tests read the file). `origin` names the text in error messages.
+ */
+export function parseImpactTable(text: string, origin = "rules/impact.yaml"): ImpactTable {
+    let doc: unknown;
+    try {
+        doc = yaml.load(text);
+    } catch (err) {
+        throw new ImpactTableError(`impact table ${origin}: not valid YAML: ${(err as Error).message}`);
+    }
+    if (!isObject(doc)) {
+        fail(origin, "must be a mapping with version, default and rules");
+    }
+    allowedKeys(origin, doc, ["version", "default", "rules"]);
+    if (doc.version !== 1) {
+        fail(origin, `version ${JSON.stringify(doc.version)} is not supported; allowed: 1`);
+    }
+    const defaultImpact = impactValue(`${origin} default`, doc.default);
+    if (!Array.isArray(doc.rules)) {
+        fail(origin, "rules must be a list (it may be empty: [])");
+    }
+    const seen = new Set<string>();
+    const rules = (doc.rules as unknown[]).map((raw, index): ImpactRule => {
+        const rawName = isObject(raw) && typeof raw.name === "string" ? raw.name : undefined;
+        const where = `${origin} rules[${index}]${rawName ? ` (${rawName})` : ""}`;
+        if (!isObject(raw)) {
+            fail(where, "must be a mapping with name, source, match and impact");
+        }
+        allowedKeys(where, raw, ["name", "description", "source", "match", "impact"]);
+        if (typeof raw.name !== "string" || !RULE_NAME.test(raw.name)) {
+            fail(where, `name ${JSON.stringify(raw.name)} must be lower-case letters, digits and hyphens (1-63)`);
+        }
+        if (seen.has(raw.name)) {
+            fail(where, `name ${JSON.stringify(raw.name)} is used by an earlier rule; names are unique`);
+        }
+        seen.add(raw.name);
+        if (raw.description !== undefined && typeof raw.description !== "string") {
+            fail(where, "description must be a string");
+        }
+        if (typeof raw.source !== "string" || !(SOURCES as readonly string[]).includes(raw.source)) {
+            fail(where, `source ${JSON.stringify(raw.source)} is not one of ${SOURCES.join(", ")}`);
+        }
+        const source = raw.source as Source;
+        const match: Record<string, Matcher> = {};
+        if (raw.match !== undefined) {
+            if (!isObject(raw.match)) {
+                fail(where, "match must be a mapping of attribute to matcher (omit it to match every alert of the source)");
+            }
+            for (const [attribute, value] of Object.entries(raw.match)) {
+                if (source === "prometheus") {
+                    if (!LABEL_NAME.test(attribute)) {
+                        fail(where, `match key ${JSON.stringify(attribute)} is not a Prometheus label name`);
+                    }
+                } else if (!SOURCE_ATTRIBUTES[source].includes(attribute)) {
+                    fail(where, `match key ${JSON.stringify(attribute)} is not an attribute of ${source} alerts; allowed: ${SOURCE_ATTRIBUTES[source].join(", ")}`);
+                }
+                match[attribute] = matcher(`${where} match.${attribute}`, value);
+            }
+        }
+        return {
+            name: raw.name,
+            description: raw.description as string | undefined,
+            source,
+            match,
+            impact: impactValue(where, raw.impact),
+        };
+    });
+    return { default: defaultImpact, rules };
+}
+
+function matches(rule: ImpactRule, alert: Alert): boolean {
+    if (rule.source !== alert.source) {
+        return false;
+    }
+    return Object.entries(rule.match).every(([attribute, m]) => {
+        const value = alert.attributes[attribute] ?? "";
+        return m.kind === "equals" ? m.values.includes(value) : m.regex.test(value);
+    });
+}
+
+/**
+ * Classifies an alert: the first matching rule of the table; else, for Prometheus alerts, their
+ * `impact` label; else the table's default.
+ */
+export function classifyImpact(alert: Alert, table: ImpactTable): Classification {
+    const rule = table.rules.find((r) => matches(r, alert));
+    if (rule) {
+        return { impact: rule.impact, reason: `rule ${rule.name}` };
+    }
+    if (alert.source === "prometheus" && alert.impactLabel !== undefined) {
+        if ((IMPACTS as readonly string[]).includes(alert.impactLabel)) {
+            return { impact: alert.impactLabel as Impact, reason: `label impact=${alert.impactLabel}` };
+        }
+        return { impact: table.default, reason: `default (label impact=${JSON.stringify(alert.impactLabel)} is not one of ${IMPACTS.join(", ")})` };
+    }
+    return { impact: table.default, reason: "default" };
+}
+
+/** Orders impacts for escalation: none < uncertain < known. */
+export function impactRank(impact: Impact | undefined): number {
+    return impact === "known" ? 2 : impact === "uncertain" ? 1 : impact === "none" ? 0 : -1;
+}

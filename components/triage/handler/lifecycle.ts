@@ -1,0 +1,472 @@
+// The case lifecycle as pure functions: how an observation, a reply, a timeout or an effect's
+// result changes a case. The engine (engine.ts) runs the side effects and the conditional writes;
+// everything that decides lives here so it can be tested without any store.
+//
+// States (model.ts): NEW → AWAITING_CUSTOMER | INCIDENT_OPEN | RESOLVED. What still has to happen
+// for a case (its *obligations*) follows from its state: an INCIDENT_OPEN case needs an OpsItem and
+// an incident notification for its episode; a NEW case of uncertain impact needs the customer asked.
+// A failed side effect therefore needs no special state: the obligation stays, and a claim with a
+// retry time makes the sweep try again.
+
+import { createHash } from "node:crypto";
+import { impactRank, Classification } from "./impact";
+import { Alert, CaseRecord, Claim, HistoryEntry, ReplyAction, Resolution } from "./model";
+import { addSeconds, later } from "./time";
+
+/** Engine settings (from config.ts in the Lambda; defaults in replay). */
+export interface Settings {
+    /** How long the customer has to answer (from a successful send). */
+    readonly replyWindowSeconds: number;
+    /** How long reply links keep working after the deadline. */
+    readonly replyGraceSeconds: number;
+    /** A recurrence this soon after the case went quiet reattaches instead of notifying again. */
+    readonly flapCooldownSeconds: number;
+    /** How long an invocation owns an observation it accepted before the sweep may take over. */
+    readonly claimLeaseSeconds: number;
+    /** When to retry a failed notification or incident. */
+    readonly retryDelaySeconds: number;
+    /** How long a case stays in the store after its last activity (DynamoDB TTL). */
+    readonly retentionDays: number;
+    /** Base of reply links: `<replyBaseUrl>/r/<token>`. */
+    readonly replyBaseUrl: string;
+    /** Prefix of one-time schedule names (unique per deployment). */
+    readonly scheduleNamePrefix: string;
+    /** History entries kept per case (older ones are counted, not kept). */
+    readonly historyLimit: number;
+    /** Longest wait for diagnostics before sending without their evidence. */
+    readonly diagnosticsTimeoutMs: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+    replyWindowSeconds: 72 * 3600,
+    replyGraceSeconds: 96 * 3600,
+    flapCooldownSeconds: 30 * 60,
+    claimLeaseSeconds: 300,
+    retryDelaySeconds: 300,
+    retentionDays: 90,
+    replyBaseUrl: "https://reply.invalid",
+    scheduleNamePrefix: "vigil-reply-",
+    historyLimit: 100,
+    diagnosticsTimeoutMs: 10_000,
+};
+
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type Draft = Mutable<CaseRecord> & { claims: Record<string, Claim>; history: HistoryEntry[]; tokens: Record<string, CaseRecord["tokens"][string]> };
+
+/** Side effects a case can need. */
+export type Effect = "incident" | "notify-incident" | "ask";
+
+/** Results of side effects already performed (kept across retries of one operation). */
+export interface EffectResults {
+    incident?: { readonly id: string; readonly created: boolean; readonly episode: number };
+    notifyIncident?: { readonly messageId: string; readonly episode: number };
+    ask?: {
+        readonly messageId: string;
+        readonly episode: number;
+        readonly sentAt: string;
+        readonly tokens: readonly { readonly hash: string; readonly action: ReplyAction }[];
+    };
+    failure?: { readonly effect: Effect; readonly error: string };
+}
+
+/** The case id: a short, URL-safe digest of the key (it appears in reply links and schedule names). */
+export function caseIdFor(key: string): string {
+    return createHash("sha256").update(key, "utf8").digest("base64url").slice(0, 22);
+}
+
+/** Claim key of an observation. */
+export function observationClaimKey(alert: Alert): string {
+    return `obs|${alert.order}`;
+}
+
+export const RETRY_CLAIM = "work|retry";
+
+export function clone(record: CaseRecord): Draft {
+    return structuredClone(record) as Draft;
+}
+
+function note(d: Draft, at: string, by: string, event: string, detail?: string): void {
+    d.history.push(detail === undefined ? { at, by, event } : { at, by, event, detail });
+}
+
+/** The record a first observation creates (exactly what the store's conditional upsert writes). */
+export function acceptObservation(existing: CaseRecord | undefined, caseId: string, alert: Alert, now: string, claimUntil: string): CaseRecord {
+    const base: CaseRecord = existing ?? {
+        caseId,
+        key: alert.key,
+        source: alert.source,
+        version: 0,
+        state: "NEW",
+        cluster: alert.cluster,
+        title: alert.title,
+        episode: 0,
+        firstSeen: now,
+        lastSeen: now,
+        occurrences: 0,
+        lastOrder: "",
+        claims: {},
+        tokens: {},
+        attempts: 0,
+        history: [],
+        historyDropped: 0,
+    };
+    return {
+        ...base,
+        version: base.version + 1,
+        occurrences: base.occurrences + 1,
+        lastOrder: alert.order,
+        lastSeen: now,
+        claims: { ...base.claims, [observationClaimKey(alert)]: { until: claimUntil, alert } },
+        dueAt: claimUntil,
+    };
+}
+
+/** True when the store must reject `alert` as already accepted (the upsert's condition, negated). */
+export function isDuplicateObservation(existing: CaseRecord | undefined, alert: Alert): boolean {
+    return existing !== undefined && !(existing.lastOrder < alert.order);
+}
+
+function startEpisode(d: Draft, alert: Alert, episode: number): void {
+    d.episode = episode;
+    d.episodeStart = alert.startsAt ?? alert.observedAt;
+    d.sourceStatus = alert.status;
+    d.sourceResolvedAt = alert.status === "resolved" ? (alert.endsAt ?? alert.observedAt) : undefined;
+    d.resolution = undefined;
+    d.resolvedAt = undefined;
+    d.replyDeadline = undefined;
+    d.notifiedAt = undefined;
+    d.scheduleName = undefined;
+    d.lateConfirmation = undefined;
+    d.attempts = 0;
+    d.lastError = undefined;
+}
+
+function resolve(d: Draft, resolution: Resolution, now: string): void {
+    d.state = "RESOLVED";
+    d.resolution = resolution;
+    d.resolvedAt = now;
+}
+
+/** Sets the impact and the state it leads to: none → resolved, known → incident, uncertain → ask. */
+function triage(d: Draft, cls: Classification, now: string, by: string, event = "classified"): void {
+    d.impact = cls.impact;
+    d.impactReason = cls.reason;
+    note(d, now, by, event, `impact ${cls.impact} (${cls.reason})`);
+    if (cls.impact === "none") {
+        resolve(d, "NO_IMPACT_AUTO", now);
+        note(d, now, "engine", "resolved", "no customer impact: closed");
+    } else if (cls.impact === "known") {
+        d.state = "INCIDENT_OPEN";
+    } else {
+        d.state = "NEW";
+    }
+}
+
+function within(since: string | undefined, start: string | undefined, seconds: number): boolean {
+    if (since === undefined || start === undefined) {
+        return false;
+    }
+    return Date.parse(start) - Date.parse(since) <= seconds * 1000;
+}
+
+/** What an observation did to the case (for logs and the engine's report). */
+export type ObservationKind = "stale" | "triaged" | "resolved-before-triage" | "source-resolved" | "repeat" | "recurred" | "escalated" | "new-episode";
+
+/**
+ * Applies an accepted observation to the case (removing its claim). Pure; the obligations it
+ * creates are fulfilled by the engine afterwards.
+ */
+export function applyObservation(
+    record: CaseRecord,
+    alert: Alert,
+    cls: Classification,
+    settings: Settings,
+    now: string,
+): { draft: Draft; kind: ObservationKind } {
+    const d = clone(record);
+    delete d.claims[observationClaimKey(alert)];
+    const by = `source:${alert.source}`;
+    if (record.appliedOrder !== undefined && alert.order <= record.appliedOrder) {
+        note(d, now, by, "stale", `${alert.status} observation of ${alert.observedAt} is older than the one applied; ignored`);
+        return { draft: d, kind: "stale" };
+    }
+    d.appliedOrder = alert.order;
+    d.alert = alert;
+    d.cluster = alert.cluster || record.cluster;
+    d.title = alert.title;
+    d.alertname = alert.alertname;
+    d.severity = alert.severity;
+    const countNote = alert.count !== undefined ? ` (count ${alert.count})` : "";
+
+    if (alert.status === "resolved") {
+        const endedAt = alert.endsAt ?? alert.observedAt;
+        if (record.state === "NEW" && record.episode === 0) {
+            startEpisode(d, alert, 1);
+            d.impact = cls.impact;
+            d.impactReason = cls.reason;
+            resolve(d, "SOURCE_RESOLVED_BEFORE_TRIAGE", now);
+            note(d, now, by, "resolved-before-triage", `resolved at ${endedAt} before it was seen firing; impact would be ${cls.impact} (${cls.reason}); nobody notified`);
+            return { draft: d, kind: "resolved-before-triage" };
+        }
+        d.sourceStatus = "resolved";
+        d.sourceResolvedAt = later(record.sourceResolvedAt, endedAt);
+        if (record.state === "NEW") {
+            resolve(d, "SOURCE_RESOLVED_BEFORE_TRIAGE", now);
+            note(d, now, by, "resolved-before-triage", `resolved at ${endedAt} before the customer could be asked`);
+            return { draft: d, kind: "resolved-before-triage" };
+        }
+        const what =
+            record.state === "AWAITING_CUSTOMER"
+                ? `still waiting for the customer until ${record.replyDeadline}`
+                : record.state === "INCIDENT_OPEN"
+                  ? "the incident stays open until people close it"
+                  : `case stays resolved (${record.resolution})`;
+        note(d, now, by, "source-resolved", `resolved at ${endedAt}; ${what}`);
+        return { draft: d, kind: "source-resolved" };
+    }
+
+    // Firing.
+    if (record.state === "NEW" && record.episode === 0) {
+        startEpisode(d, alert, 1);
+        note(d, now, by, "firing", `started ${d.episodeStart}${countNote}`);
+        triage(d, cls, now, "engine");
+        return { draft: d, kind: "triaged" };
+    }
+    const sameEpisode = alert.startsAt === undefined || record.episodeStart === undefined || alert.startsAt <= record.episodeStart;
+    const escalates = impactRank(cls.impact) > impactRank(record.impact);
+    const previousFiring = record.sourceStatus;
+    d.sourceStatus = "firing";
+
+    switch (record.state) {
+        case "NEW":
+            // Triage is pending (the customer could not be asked yet): keep the episode, re-classify.
+            note(d, now, by, sameEpisode ? "repeat" : "recurred", `still firing${countNote}`);
+            triage(d, cls, now, "engine");
+            return { draft: d, kind: sameEpisode ? "repeat" : "recurred" };
+        case "AWAITING_CUSTOMER":
+            note(d, now, by, sameEpisode ? "repeat" : "recurred", `while waiting for the customer; no new notification${countNote}`);
+            if (escalates && cls.impact === "known") {
+                d.state = "INCIDENT_OPEN";
+                d.impact = "known";
+                d.impactReason = cls.reason;
+                note(d, now, "engine", "escalated", `impact now known (${cls.reason}): opening an incident`);
+                return { draft: d, kind: "escalated" };
+            }
+            return { draft: d, kind: sameEpisode ? "repeat" : "recurred" };
+        case "INCIDENT_OPEN": {
+            const stillFiring = previousFiring !== "resolved";
+            if (sameEpisode || stillFiring || within(record.sourceResolvedAt, alert.startsAt, settings.flapCooldownSeconds)) {
+                note(d, now, by, sameEpisode ? "repeat" : "recurred", `incident ${record.opsItemId ?? "(opening)"} still open${countNote}`);
+                return { draft: d, kind: sameEpisode ? "repeat" : "recurred" };
+            }
+            startEpisode(d, alert, record.episode + 1);
+            note(d, now, by, "new-episode", `fired again at ${d.episodeStart}, after the flap cooldown`);
+            triage(d, cls, now, "engine");
+            return { draft: d, kind: "new-episode" };
+        }
+        case "RESOLVED": {
+            if (sameEpisode) {
+                if (escalates) {
+                    note(d, now, by, "repeat", `impact rose to ${cls.impact}${countNote}`);
+                    triage(d, cls, now, "engine", "escalated");
+                    d.resolution = d.state === "RESOLVED" ? d.resolution : undefined;
+                    d.resolvedAt = d.state === "RESOLVED" ? d.resolvedAt : undefined;
+                    return { draft: d, kind: "escalated" };
+                }
+                note(d, now, by, "repeat", `case stays resolved (${record.resolution})${countNote}`);
+                return { draft: d, kind: "repeat" };
+            }
+            const quietSince = later(record.resolvedAt, record.sourceResolvedAt);
+            if (record.resolution !== "SOURCE_RESOLVED_BEFORE_TRIAGE" && !escalates && within(quietSince, alert.startsAt, settings.flapCooldownSeconds)) {
+                note(d, now, by, "recurred", `fired again within the flap cooldown; case stays resolved (${record.resolution}), no new notification`);
+                return { draft: d, kind: "recurred" };
+            }
+            startEpisode(d, alert, record.episode + 1);
+            note(d, now, by, "new-episode", `fired again at ${d.episodeStart}`);
+            triage(d, cls, now, "engine");
+            return { draft: d, kind: "new-episode" };
+        }
+    }
+}
+
+/** Side effects the case still needs, in the order they run. */
+export function obligations(record: CaseRecord): Effect[] {
+    if (record.state === "INCIDENT_OPEN") {
+        const out: Effect[] = [];
+        if (record.incidentEpisode !== record.episode) {
+            out.push("incident");
+        }
+        if (record.incidentNotifiedEpisode !== record.episode) {
+            out.push("notify-incident");
+        }
+        return out;
+    }
+    if (record.state === "NEW" && record.impact === "uncertain" && record.askedEpisode !== record.episode) {
+        return ["ask"];
+    }
+    return [];
+}
+
+/** True when another invocation holds a live claim on work for the case (it fulfils the obligations). */
+export function othersWorking(record: CaseRecord, ownClaim: string | undefined, now: string): boolean {
+    return Object.entries(record.claims).some(([key, claim]) => key !== ownClaim && key.startsWith("work|") && key !== RETRY_CLAIM && claim.until > now);
+}
+
+/** Records the results of side effects on the case (whatever state it is in by now). */
+export function recordEffects(d: Draft, results: EffectResults, settings: Settings, now: string): void {
+    if (results.incident && d.incidentEpisode !== results.incident.episode) {
+        d.opsItemId = results.incident.id;
+        d.incidentEpisode = results.incident.episode;
+        note(d, now, "engine", results.incident.created ? "incident-opened" : "incident-linked", `OpsItem ${results.incident.id}${results.incident.created ? "" : " (already open for this alert)"}`);
+    }
+    if (results.notifyIncident && d.incidentNotifiedEpisode !== results.notifyIncident.episode) {
+        d.incidentNotifiedEpisode = results.notifyIncident.episode;
+        note(d, now, "engine", "notified", `incident notification sent (SNS message ${results.notifyIncident.messageId})`);
+    }
+    if (results.ask && d.askedEpisode !== results.ask.episode) {
+        const ask = results.ask;
+        const deadline = addSeconds(ask.sentAt, settings.replyWindowSeconds);
+        const expiresAt = addSeconds(deadline, settings.replyGraceSeconds);
+        d.askedEpisode = ask.episode;
+        d.notifiedAt = ask.sentAt;
+        for (const t of ask.tokens) {
+            d.tokens[t.hash] = { action: t.action, episode: ask.episode, issuedAt: ask.sentAt, expiresAt };
+        }
+        if (d.state === "NEW" && d.episode === ask.episode) {
+            d.state = "AWAITING_CUSTOMER";
+            d.replyDeadline = deadline;
+            d.scheduleName = `${settings.scheduleNamePrefix}${d.caseId}-${ask.episode}`;
+            note(d, now, "engine", "notified", `customer asked to confirm impact by ${deadline} (SNS message ${ask.messageId})`);
+        } else {
+            note(d, now, "engine", "notified", `customer asked (SNS message ${ask.messageId}), but the case had moved on (${d.state}); the links still work`);
+        }
+    }
+    if (results.failure) {
+        d.attempts += 1;
+        d.lastError = results.failure.error;
+        d.claims[RETRY_CLAIM] = { until: addSeconds(now, settings.retryDelaySeconds) } as Claim;
+        note(d, now, "engine", `${results.failure.effect}-failed`, `attempt ${d.attempts}: ${results.failure.error}; retrying after ${addSeconds(now, settings.retryDelaySeconds)}`);
+    } else if (obligations(d).length === 0) {
+        d.attempts = 0;
+        d.lastError = undefined;
+        delete d.claims[RETRY_CLAIM];
+    }
+}
+
+/** Drops expired reply tokens (kept until their expiry so late confirmations still work). */
+function pruneTokens(d: Draft, now: string): void {
+    for (const [hash, token] of Object.entries(d.tokens)) {
+        if (token.expiresAt < now) {
+            delete d.tokens[hash];
+        }
+    }
+}
+
+/** Completes a draft for writing: version, due time, expiry, history bound. */
+export function finalize(d: Draft, previous: CaseRecord, settings: Settings, now: string): CaseRecord {
+    d.version = previous.version + 1;
+    d.lastSeen = later(d.lastSeen, now) ?? now;
+    pruneTokens(d, now);
+    const dues = Object.values(d.claims).map((c) => c.until);
+    if (d.state === "AWAITING_CUSTOMER" && d.replyDeadline) {
+        dues.push(d.replyDeadline);
+    }
+    d.dueAt = dues.length > 0 ? dues.sort()[0] : undefined;
+    const tokenExpiry = Object.values(d.tokens)
+        .map((t) => t.expiresAt)
+        .sort()
+        .pop();
+    const keepFrom = later(later(now, d.replyDeadline), tokenExpiry) ?? now;
+    d.expiresAt = Math.floor(Date.parse(keepFrom) / 1000) + settings.retentionDays * 86400;
+    if (d.history.length > settings.historyLimit) {
+        const drop = d.history.length - settings.historyLimit;
+        d.history.splice(0, drop);
+        d.historyDropped += drop;
+    }
+    return d;
+}
+
+/** Outcome of a reply link (for the page and the logs). */
+export type ReplyOutcome =
+    | "confirmed"
+    | "late-confirmed"
+    | "already-incident"
+    | "no-impact"
+    | "no-impact-ignored";
+
+export type TokenCheck = { readonly ok: true; readonly action: ReplyAction; readonly episode: number } | { readonly ok: false; readonly reason: "invalid" | "used" };
+
+/** Whether a token (by hash) can act on the case now. Expired and unknown tokens look the same. */
+export function checkToken(record: CaseRecord | undefined, hash: string, now: string): TokenCheck {
+    const token = record?.tokens[hash];
+    if (!token || token.expiresAt < now) {
+        return { ok: false, reason: "invalid" };
+    }
+    if (token.usedAt !== undefined) {
+        return { ok: false, reason: "used" };
+    }
+    return { ok: true, action: token.action, episode: token.episode };
+}
+
+/** What applying a reply would do, without doing it (the GET page says it). */
+export function previewReply(record: CaseRecord, action: ReplyAction, episode: number): ReplyOutcome {
+    if (action === "confirm") {
+        return record.state === "INCIDENT_OPEN" ? "already-incident" : record.state === "RESOLVED" ? "late-confirmed" : "confirmed";
+    }
+    return record.state === "AWAITING_CUSTOMER" && episode === record.episode ? "no-impact" : "no-impact-ignored";
+}
+
+/**
+ * Applies a reply (token already checked): marks the token used and moves the case. A confirmation
+ * opens an incident (also after the deadline: an impact report is never dropped); "no impact" only
+ * resolves a case still waiting for this episode's answer.
+ */
+export function applyReply(
+    record: CaseRecord,
+    hash: string,
+    action: ReplyAction,
+    episode: number,
+    who: string,
+    workClaim: string,
+    settings: Settings,
+    now: string,
+): { draft: Draft; outcome: ReplyOutcome } {
+    const d = clone(record);
+    d.tokens[hash] = { ...d.tokens[hash], usedAt: now };
+    const outcome = previewReply(record, action, episode);
+    switch (outcome) {
+        case "confirmed":
+        case "late-confirmed":
+            d.state = "INCIDENT_OPEN";
+            d.impact = "known";
+            d.impactReason = outcome === "late-confirmed" ? "customer confirmed impact after the case was resolved" : "customer confirmed impact";
+            d.lateConfirmation = outcome === "late-confirmed" ? true : undefined;
+            d.resolution = undefined;
+            d.resolvedAt = undefined;
+            d.claims[workClaim] = { until: addSeconds(now, settings.claimLeaseSeconds) } as Claim;
+            note(d, now, "customer", outcome === "late-confirmed" ? "late-confirmation" : "customer-confirmed", `${who}; opening an incident`);
+            break;
+        case "already-incident":
+            note(d, now, "customer", "customer-confirmed", `${who}; the incident is already open`);
+            break;
+        case "no-impact":
+            resolve(d, "CUSTOMER_NO_IMPACT", now);
+            note(d, now, "customer", "customer-no-impact", `${who}; resolved`);
+            break;
+        case "no-impact-ignored":
+            note(d, now, "customer", "customer-no-impact", `${who}; late or superseded reply, nothing changed (${record.state}${record.resolution ? ` ${record.resolution}` : ""})`);
+            break;
+    }
+    return { draft: d, outcome };
+}
+
+/** Resolves a case whose reply deadline has passed; undefined when there is nothing to do. */
+export function applyTimeout(record: CaseRecord, by: string, now: string): Draft | undefined {
+    if (record.state !== "AWAITING_CUSTOMER" || record.replyDeadline === undefined || record.replyDeadline > now) {
+        return undefined;
+    }
+    const d = clone(record);
+    resolve(d, "REPLY_TIMEOUT", now);
+    note(d, now, by, "reply-timeout", `no reply by ${record.replyDeadline}; notification and alert resolved`);
+    return d;
+}
