@@ -7,6 +7,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { AccountMonitoring } from "../components/account";
 import { parseConfig } from "./config";
 
 export = async (): Promise<Record<string, unknown>> => {
@@ -17,7 +18,29 @@ export = async (): Promise<Record<string, unknown>> => {
     // the deployment with the cluster's name otherwise.
     const clusters = config.clusters.map((name) => aws.eks.getClusterOutput({ name }));
 
+    // Account-level monitoring: AMP, the alert manager, the topics, EventBridge rules, GuardDuty,
+    // Grafana and the pipeline's own alarms.
+    const account = new AccountMonitoring("vigil", {
+        clusterNames: config.clusters,
+        logRetentionDays: config.logRetentionDays,
+        guardDuty: config.guardDuty,
+        guardDutyRuntimeMonitoring: config.guardDutyRuntimeMonitoring,
+        grafana: config.grafana,
+        notificationEmails: config.notificationEmails,
+        notificationHttpsEndpoints: config.notificationHttpsEndpoints,
+        notificationTopicArn: config.notificationTopicArn,
+        operatorEmails: config.operatorEmails,
+        repeatIntervalSeconds: config.repeatIntervalSeconds,
+        maxSeriesPerCluster: config.maxSeriesPerCluster,
+    });
+
     return {
+        alertTopicArn: account.alertTopicArn,
+        notificationTopicArn: account.notificationTopicArn,
+        ampWorkspaceId: account.workspaceId,
+        ampRemoteWriteUrl: account.remoteWriteUrl,
+        ampQueryUrl: account.queryUrl,
+        grafanaUrl: account.grafanaUrl,
         clusters: pulumi.all(clusters.map((c) => pulumi.all([c.name, c.arn, c.version]))).apply((list) =>
             Object.fromEntries(list.map(([name, arn, version]) => [name, { arn, version }])),
         ),
