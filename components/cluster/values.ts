@@ -1,0 +1,306 @@
+// What Vigil runs inside a cluster, as pure functions: pinned Helm charts and their values, the
+// Kubernetes RBAC the collectors get, the namespace's labels and the kubeconfig of the provider.
+
+import { vigilLabels } from "../tags";
+import { PORTS } from "./scrape";
+
+/** Where the charts come from. */
+export const CHART_REPOSITORY = "https://prometheus-community.github.io/helm-charts";
+
+/**
+ * Pinned chart versions (prometheus-community). Bump deliberately: value names are checked against
+ * these versions' values.yaml (prometheus 27.37.0 ships Prometheus v3.5.0, node-exporter 4.49.2
+ * ships node_exporter 1.10.2, kube-state-metrics 7.0.1 ships kube-state-metrics 2.17.0).
+ */
+export const CHARTS = {
+    prometheus: { chart: "prometheus", version: "27.37.0" },
+    nodeExporter: { chart: "prometheus-node-exporter", version: "4.49.2" },
+    kubeStateMetrics: { chart: "kube-state-metrics", version: "7.0.1" },
+} as const;
+
+/** Helm release names; fixed, because object names in the cluster derive from them. */
+export const RELEASES = {
+    prometheus: "vigil-prometheus",
+    nodeExporter: "vigil-node-exporter",
+    kubeStateMetrics: "vigil-kube-state-metrics",
+} as const;
+
+/** Names of the cluster-scoped RBAC objects Vigil creates (ClusterRoles and their bindings). */
+export const CLUSTER_ROLE_NAMES = {
+    prometheus: "vigil-prometheus",
+    controlPlaneMetrics: "vigil-prometheus-control-plane",
+    kubeStateMetrics: "vigil-kube-state-metrics",
+} as const;
+
+/** Service accounts; the collector role's trust policy names the Prometheus one exactly. */
+export const SERVICE_ACCOUNTS = {
+    prometheus: "vigil-prometheus",
+    kubeStateMetrics: "vigil-kube-state-metrics",
+} as const;
+
+/** The chart mounts `<release>-<configMapOverrideName>`; Vigil owns that ConfigMap. */
+export const PROMETHEUS_CONFIG_OVERRIDE = "config";
+export const PROMETHEUS_CONFIGMAP = `${RELEASES.prometheus}-${PROMETHEUS_CONFIG_OVERRIDE}`;
+/** Data key the chart reads (`server.configPath` is `/etc/config/prometheus.yml`). */
+export const PROMETHEUS_CONFIG_KEY = "prometheus.yml";
+
+/** The IRSA annotation EKS's pod identity webhook reads. */
+export const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
+
+export interface Resources {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/** Requests and limits: sized for clusters of up to a few hundred nodes; override per component. */
+export const DEFAULT_RESOURCES = {
+    prometheus: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
+    configReloader: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+    nodeExporter: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "250m", memory: "96Mi" } },
+    kubeStateMetrics: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+} as const satisfies Record<string, Resources>;
+
+/** A container that satisfies the `restricted` Pod Security Standard. */
+const RESTRICTED_CONTAINER = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+} as const;
+
+const RESTRICTED_POD = {
+    runAsUser: 65534,
+    runAsGroup: 65534,
+    fsGroup: 65534,
+    runAsNonRoot: true,
+    seccompProfile: { type: "RuntimeDefault" },
+} as const;
+
+/**
+ * Pod Security labels of the Vigil namespace. node-exporter needs the host's network and PID
+ * namespaces and hostPath mounts of /, /proc and /sys, which the `baseline` standard forbids, so the
+ * namespace enforces `privileged`. Everything else Vigil runs there meets `restricted`, and the
+ * namespace audits and warns at `restricted`: the API server's audit log (shipped to CloudWatch with
+ * control-plane logging) records every pod that is not, so node-exporter is the only expected entry.
+ */
+export function namespaceLabels(): Record<string, string> {
+    return {
+        ...vigilLabels("on-cluster-components", "namespace"),
+        "pod-security.kubernetes.io/enforce": "privileged",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/audit-version": "latest",
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/warn-version": "latest",
+    };
+}
+
+export interface PrometheusValuesOptions<T = string> {
+    /**
+     * Annotations of the Prometheus service account (the IRSA role ARN, or none for Pod Identity).
+     * Values may be Pulumi Inputs: Helm release values accept them.
+     */
+    readonly serviceAccountAnnotations: Readonly<Record<string, T>>;
+    readonly resources?: Resources;
+}
+
+/**
+ * Values for the `prometheus` chart: the server only, in agent mode (no TSDB, no rules, no local
+ * queries; a write-ahead log on an emptyDir that remote write drains), reading Vigil's ConfigMap.
+ * The chart's RBAC is off: Vigil declares the collector's ClusterRole itself (`prometheusClusterRules`).
+ */
+export function prometheusValues<T = string>(options: PrometheusValuesOptions<T>): Record<string, unknown> {
+    const labels = vigilLabels("on-cluster-components", "prometheus");
+    return {
+        rbac: { create: false },
+        serviceAccounts: {
+            server: { create: true, name: SERVICE_ACCOUNTS.prometheus, annotations: { ...options.serviceAccountAnnotations } },
+        },
+        alertmanager: { enabled: false },
+        "kube-state-metrics": { enabled: false },
+        "prometheus-node-exporter": { enabled: false },
+        "prometheus-pushgateway": { enabled: false },
+        commonMetaLabels: labels,
+        configmapReload: {
+            prometheus: {
+                enabled: true,
+                resources: DEFAULT_RESOURCES.configReloader,
+                containerSecurityContext: RESTRICTED_CONTAINER,
+            },
+        },
+        server: {
+            fullnameOverride: RELEASES.prometheus,
+            configMapOverrideName: PROMETHEUS_CONFIG_OVERRIDE,
+            // Prometheus 3 runs in agent mode with --agent; the chart's default flags are for a server.
+            defaultFlagsOverride: [
+                "--agent",
+                `--config.file=/etc/config/${PROMETHEUS_CONFIG_KEY}`,
+                "--storage.agent.path=/data",
+                "--web.enable-lifecycle",
+                `--web.listen-address=:${PORTS.prometheus}`,
+            ],
+            persistentVolume: { enabled: false },
+            emptyDir: { sizeLimit: "4Gi" },
+            replicaCount: 1,
+            resources: options.resources ?? DEFAULT_RESOURCES.prometheus,
+            securityContext: RESTRICTED_POD,
+            containerSecurityContext: RESTRICTED_CONTAINER,
+            podLabels: labels,
+            service: { enabled: true, type: "ClusterIP" },
+            ingress: { enabled: false },
+        },
+    };
+}
+
+/**
+ * Values for `prometheus-node-exporter`: on every Linux node, including tainted ones (a toleration
+ * of every taint), with requests and limits; the chart's default affinity keeps it off Fargate.
+ */
+export function nodeExporterValues(resources: Resources = DEFAULT_RESOURCES.nodeExporter): Record<string, unknown> {
+    const labels = vigilLabels("on-cluster-components", "node-exporter");
+    return {
+        fullnameOverride: RELEASES.nodeExporter,
+        // node-exporter never calls the Kubernetes API: no ClusterRole, no service account of its
+        // own (the namespace's default one, with no token mounted).
+        rbac: { create: false },
+        serviceAccount: { create: false, automountServiceAccountToken: false },
+        tolerations: [{ operator: "Exists" }],
+        resources,
+        commonLabels: labels,
+        podLabels: labels,
+        // Vigil scrapes the pods; a Service annotated for scraping would invite other collectors.
+        service: { enabled: false, port: PORTS.nodeExporter, targetPort: PORTS.nodeExporter },
+        hostNetwork: true,
+        hostPID: true,
+        containerSecurityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        prometheus: { monitor: { enabled: false } },
+    };
+}
+
+/**
+ * kube-state-metrics collectors Vigil enables: the chart's defaults without `secrets`, whose RBAC
+ * (list/watch on every Secret in the cluster) would hand the exporter every secret's contents.
+ */
+export const KUBE_STATE_METRICS_COLLECTORS: Readonly<Record<string, { readonly apiGroups: readonly string[]; readonly resource: string }>> = {
+    certificatesigningrequests: { apiGroups: ["certificates.k8s.io"], resource: "certificatesigningrequests" },
+    configmaps: { apiGroups: [""], resource: "configmaps" },
+    cronjobs: { apiGroups: ["batch"], resource: "cronjobs" },
+    daemonsets: { apiGroups: ["apps"], resource: "daemonsets" },
+    deployments: { apiGroups: ["apps"], resource: "deployments" },
+    endpointslices: { apiGroups: ["discovery.k8s.io"], resource: "endpointslices" },
+    horizontalpodautoscalers: { apiGroups: ["autoscaling"], resource: "horizontalpodautoscalers" },
+    ingresses: { apiGroups: ["networking.k8s.io"], resource: "ingresses" },
+    jobs: { apiGroups: ["batch"], resource: "jobs" },
+    leases: { apiGroups: ["coordination.k8s.io"], resource: "leases" },
+    limitranges: { apiGroups: [""], resource: "limitranges" },
+    mutatingwebhookconfigurations: { apiGroups: ["admissionregistration.k8s.io"], resource: "mutatingwebhookconfigurations" },
+    namespaces: { apiGroups: [""], resource: "namespaces" },
+    networkpolicies: { apiGroups: ["networking.k8s.io"], resource: "networkpolicies" },
+    nodes: { apiGroups: [""], resource: "nodes" },
+    persistentvolumeclaims: { apiGroups: [""], resource: "persistentvolumeclaims" },
+    persistentvolumes: { apiGroups: [""], resource: "persistentvolumes" },
+    poddisruptionbudgets: { apiGroups: ["policy"], resource: "poddisruptionbudgets" },
+    pods: { apiGroups: [""], resource: "pods" },
+    replicasets: { apiGroups: ["apps"], resource: "replicasets" },
+    replicationcontrollers: { apiGroups: [""], resource: "replicationcontrollers" },
+    resourcequotas: { apiGroups: [""], resource: "resourcequotas" },
+    services: { apiGroups: [""], resource: "services" },
+    statefulsets: { apiGroups: ["apps"], resource: "statefulsets" },
+    storageclasses: { apiGroups: ["storage.k8s.io"], resource: "storageclasses" },
+    validatingwebhookconfigurations: { apiGroups: ["admissionregistration.k8s.io"], resource: "validatingwebhookconfigurations" },
+    volumeattachments: { apiGroups: ["storage.k8s.io"], resource: "volumeattachments" },
+};
+
+/** Values for `kube-state-metrics`, exposing only the `kube_*` metrics the keep-list needs. */
+export function kubeStateMetricsValues(allowlist: readonly string[], resources: Resources = DEFAULT_RESOURCES.kubeStateMetrics): Record<string, unknown> {
+    const labels = vigilLabels("on-cluster-components", "kube-state-metrics");
+    return {
+        fullnameOverride: RELEASES.kubeStateMetrics,
+        // Vigil declares the ClusterRole (`kubeStateMetricsClusterRules`) to match the collectors.
+        rbac: { create: false },
+        serviceAccount: { create: true, name: SERVICE_ACCOUNTS.kubeStateMetrics },
+        collectors: Object.keys(KUBE_STATE_METRICS_COLLECTORS),
+        metricAllowlist: [...allowlist],
+        resources,
+        customLabels: labels,
+        podLabels: labels,
+        prometheusScrape: false,
+        selfMonitor: { enabled: false },
+        prometheus: { monitor: { enabled: false } },
+    };
+}
+
+/** One Kubernetes RBAC policy rule. */
+export interface PolicyRule {
+    readonly apiGroups?: readonly string[];
+    readonly resources?: readonly string[];
+    readonly resourceNames?: readonly string[];
+    readonly verbs: readonly string[];
+    readonly nonResourceURLs?: readonly string[];
+}
+
+/**
+ * What the in-cluster Prometheus may read: service discovery (nodes, pods, services, endpoints),
+ * the kubelet through the API server's node proxy, and the API server's own /metrics.
+ */
+export function prometheusClusterRules(): PolicyRule[] {
+    return [
+        { apiGroups: [""], resources: ["nodes", "nodes/proxy", "services", "endpoints", "pods"], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
+        { nonResourceURLs: ["/metrics"], verbs: ["get"] },
+    ];
+}
+
+/**
+ * EKS's scheduler and controller-manager metrics (Kubernetes 1.28 and later). On older clusters the
+ * API group does not exist and the rule grants nothing.
+ */
+export function controlPlaneMetricsRules(): PolicyRule[] {
+    return [{ apiGroups: ["metrics.eks.amazonaws.com"], resources: ["kcm/metrics", "ksh/metrics"], verbs: ["get"] }];
+}
+
+/** kube-state-metrics: list and watch of exactly the resources its collectors read. */
+export function kubeStateMetricsClusterRules(): PolicyRule[] {
+    return Object.values(KUBE_STATE_METRICS_COLLECTORS).map(({ apiGroups, resource }) => ({
+        apiGroups: [...apiGroups],
+        resources: [resource],
+        verbs: ["list", "watch"],
+    }));
+}
+
+export interface KubeconfigOptions {
+    readonly clusterName: string;
+    readonly endpoint: string;
+    /** Base64 PEM of the cluster CA, as EKS returns it. */
+    readonly certificateAuthority: string;
+    readonly region: string;
+}
+
+/**
+ * A kubeconfig that authenticates with `aws eks get-token` (client-go exec plugin), so it holds no
+ * credentials: the Pulumi deployer's AWS identity is what the cluster's access entry admits.
+ */
+export function kubeconfig(options: KubeconfigOptions): string {
+    const name = options.clusterName;
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name, cluster: { server: options.endpoint, "certificate-authority-data": options.certificateAuthority } }],
+        contexts: [{ name, context: { cluster: name, user: name } }],
+        "current-context": name,
+        preferences: {},
+        users: [
+            {
+                name,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args: ["--region", options.region, "eks", "get-token", "--cluster-name", name, "--output", "json"],
+                        interactiveMode: "Never",
+                    },
+                },
+            },
+        ],
+    });
+}

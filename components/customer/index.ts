@@ -1,0 +1,14 @@
+// The component a cluster's owner uses in their own project (contract C6).
+
+export {
+    ACCESS_POLICIES,
+    accessPolicyArn,
+    CustomerAccess,
+    CustomerAccessArgs,
+    NamespaceAccess,
+    OPERATOR_CLUSTER_ROLE,
+    OPERATOR_GROUP,
+    operatorClusterRules,
+    resolveCustomerAccessArgs,
+    SSM_MANAGED_POLICY,
+} from "./customerAccess";
