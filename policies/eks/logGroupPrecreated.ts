@@ -1,0 +1,41 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { CONTROL_PLANE_LOGGING_KIND, controlPlaneLogGroup, DYNAMIC_RESOURCE, EKS_CLUSTER } from "../lib/eks";
+import { strings } from "../lib/policy";
+import { describe, str } from "../lib/resources";
+
+export const eksLogGroupPrecreated: StackValidationPolicy = {
+    name: "vigil-eks-log-group-precreated",
+    description:
+        "Every cluster whose control-plane logging the stack enables has its log group /aws/eks/<cluster>/cluster created in the same stack, so that it gets retention and encryption instead of the never-expiring, unencrypted group EKS would create.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    tags: ["cloudwatch:CloudWatch.16"],
+    remediationSteps: "Create aws.cloudwatch.LogGroup named /aws/eks/<cluster>/cluster with retentionInDays and kmsKeyId before enabling logging (ClusterMonitoring does).",
+    validateStack: (args, report) => {
+        const logGroups = new Set(args.resources.filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup").map((r) => str(r.props.name)));
+        const logging = args.resources.flatMap((r) => {
+            if (r.type === DYNAMIC_RESOURCE && r.props.kind === CONTROL_PLANE_LOGGING_KIND && strings(r.props.enabledLogTypes).length > 0) {
+                return [{ resource: r, cluster: str(r.props.clusterName) }];
+            }
+            if (r.type === EKS_CLUSTER && strings(r.props.enabledClusterLogTypes).length > 0) {
+                return [{ resource: r, cluster: str(r.props.name) }];
+            }
+            return [];
+        });
+        if (logging.length === 0) {
+            args.notApplicable("the stack enables control-plane logging for no cluster");
+        }
+        for (const { resource, cluster } of logging) {
+            if (cluster === undefined || cluster === "") {
+                continue;
+            }
+            const name = controlPlaneLogGroup(cluster);
+            if (!logGroups.has(name)) {
+                report(
+                    `The stack enables control-plane logging for cluster ${JSON.stringify(cluster)} (${describe(resource)}) but creates no log group ${name}; EKS would create it without retention or encryption. Create the log group with retentionInDays and kmsKeyId before enabling logging.`,
+                    resource.urn,
+                );
+            }
+        }
+    },
+};

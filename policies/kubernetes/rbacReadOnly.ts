@@ -1,0 +1,49 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { ROLE_TYPES } from "../lib/kubernetes";
+import { forVigilTypes } from "../lib/policy";
+import { roleRules } from "../lib/rbac";
+import { describe } from "../lib/resources";
+
+interface ReadOnlyConfig {
+    readonly allowedVerbs: readonly string[];
+    readonly allowSecretsRead: boolean;
+}
+
+export const kubernetesRbacReadOnly: ResourceValidationPolicy = {
+    name: "vigil-kubernetes-rbac-read-only",
+    description:
+        "Vigil's Roles and ClusterRoles only read (get, list, watch): collectors and diagnostics never create, change or delete, never bind, escalate or impersonate, and do not read Secrets.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    tags: ["cis-eks:4.1.2", "cis-eks:4.1.4", "cis-eks:4.1.8", "checkov:CKV_K8S_155", "checkov:CKV_K8S_157", "checkov:CKV_K8S_158"],
+    configSchema: {
+        properties: {
+            allowedVerbs: {
+                type: "array",
+                items: { type: "string" },
+                default: ["get", "list", "watch"],
+                description: "Verbs Vigil's roles may hold.",
+            },
+            allowSecretsRead: {
+                type: "boolean",
+                default: false,
+                description: "Allow reading Secrets (kube-state-metrics' secret metrics need it; Vigil does not collect them).",
+            },
+        },
+    },
+    remediationSteps: "Keep the verbs to get, list and watch, and drop secrets from the resources.",
+    validateResource: forVigilTypes(ROLE_TYPES, (props, args, report) => {
+        const { allowedVerbs, allowSecretsRead } = args.getConfig<ReadOnlyConfig>();
+        const what = describe(args);
+        roleRules(props).forEach((rule, i) => {
+            const extra = rule.verbs.filter((v) => v !== "*" && !allowedVerbs.includes(v));
+            if (extra.length > 0) {
+                report(`The ${what} grants ${extra.join(", ")} in rule ${i}; Vigil's roles only ${allowedVerbs.join(", ")}.`);
+            }
+            const coreGroup = rule.apiGroups.includes("") || rule.apiGroups.includes("*");
+            if (!allowSecretsRead && coreGroup && rule.resources.some((r) => r === "secrets" || r === "*")) {
+                report(`The ${what} can read Secrets in rule ${i}; Vigil does not need them. Remove secrets from the resources.`);
+            }
+        });
+    }),
+};
