@@ -193,7 +193,8 @@ export function applyObservation(
     d.appliedOrder = alert.order;
     d.alert = alert;
     d.cluster = alert.cluster || record.cluster;
-    d.title = alert.title;
+    // A resolve signal names the recovery ("Health Restored"); the case keeps the problem's title.
+    d.title = alert.status === "firing" || record.episode === 0 ? alert.title : record.title;
     d.alertname = alert.alertname;
     d.severity = alert.severity;
     const countNote = alert.count !== undefined ? ` (count ${alert.count})` : "";
