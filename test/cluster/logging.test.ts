@@ -35,6 +35,8 @@ const cluster = (status: Cluster["status"], enabled: string[], disabled: string[
     },
 });
 const noSleep = { sleep: async () => undefined, pollIntervalMs: 1 };
+/** Stubs EKSClient's send for every instance, including the serialized provider's. */
+const mockEks = () => mockClient(EKSClient);
 
 describe("control-plane logging: pure logic", () => {
     it("reads the enabled log types from DescribeCluster's groups", () => {
@@ -60,9 +62,9 @@ describe("control-plane logging: pure logic", () => {
 });
 
 describe("control-plane logging: reconciling with EKS (mocked SDK)", () => {
-    let eks: ReturnType<typeof mockClient<EKSClient>>;
+    let eks: ReturnType<typeof mockEks>;
     const client = new EKSClient({ region: "eu-west-1" });
-    before(() => (eks = mockClient(EKSClient)));
+    before(() => (eks = mockEks()));
     beforeEach(() => eks.reset());
     after(() => eks.restore());
 
@@ -159,8 +161,8 @@ describe("control-plane logging: reconciling with EKS (mocked SDK)", () => {
 
 describe("control-plane logging: the serialized dynamic provider", function () {
     this.timeout(60_000);
-    let eks: ReturnType<typeof mockClient<EKSClient>>;
-    before(() => (eks = mockClient(EKSClient)));
+    let eks: ReturnType<typeof mockEks>;
+    before(() => (eks = mockEks()));
     after(() => eks.restore());
 
     it("is what Pulumi ships to the provider process, and it reconciles against EKS", async () => {
