@@ -3,3 +3,5 @@
 export * from "./tags";
 export { keepList, loadRuleFiles, loadDashboards, ruleMetricNames, dashboardMetricNames } from "./metrics";
 export { metricNames } from "./promql";
+export * from "./cluster";
+export * from "./customer";

@@ -8,15 +8,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { AccountMonitoring } from "../components/account";
+import { ClusterMonitoring } from "../components/cluster";
 import { parseConfig } from "./config";
 
 export = async (): Promise<Record<string, unknown>> => {
     // The CLI (or the offline plan) hands the program the stack's values merged with Pulumi.yaml's defaults.
     const config = parseConfig(pulumi.runtime.allConfig());
-
-    // Discovery: every selected cluster must exist in this account and region; the lookup fails
-    // the deployment with the cluster's name otherwise.
-    const clusters = config.clusters.map((name) => aws.eks.getClusterOutput({ name }));
 
     // Account-level monitoring: AMP, the alert manager, the topics, EventBridge rules, GuardDuty,
     // Grafana and the pipeline's own alarms.
@@ -34,6 +31,28 @@ export = async (): Promise<Record<string, unknown>> => {
         maxSeriesPerCluster: config.maxSeriesPerCluster,
     });
 
+    // Cluster-level monitoring, one per selected cluster, keyed by its name. Each looks its cluster
+    // up first (discovery): a cluster missing from this account and region fails the deployment
+    // with its name.
+    const region = aws.getRegionOutput({}).region;
+    const clusters = config.clusters.map((name) => ({
+        name,
+        monitoring: new ClusterMonitoring(name, {
+            clusterName: name,
+            workspaceArn: account.workspaceArn,
+            remoteWriteUrl: account.remoteWriteUrl,
+            region,
+            namespace: config.namespace,
+            collector: config.collector,
+            identity: config.collectorIdentity,
+            scrapeIntervalSeconds: config.scrapeIntervalSeconds,
+            extraKeepMetrics: config.extraKeepMetrics,
+            logRetentionDays: config.logRetentionDays,
+            logKeyArn: account.logKeyArn,
+            controlPlaneLogging: config.controlPlaneLogging,
+        }),
+    }));
+
     return {
         alertTopicArn: account.alertTopicArn,
         notificationTopicArn: account.notificationTopicArn,
@@ -41,8 +60,12 @@ export = async (): Promise<Record<string, unknown>> => {
         ampRemoteWriteUrl: account.remoteWriteUrl,
         ampQueryUrl: account.queryUrl,
         grafanaUrl: account.grafanaUrl,
-        clusters: pulumi.all(clusters.map((c) => pulumi.all([c.name, c.arn, c.version]))).apply((list) =>
-            Object.fromEntries(list.map(([name, arn, version]) => [name, { arn, version }])),
-        ),
+        clusters: pulumi
+            .all(clusters.map(({ monitoring: m }) => pulumi.all([m.namespace, m.collectorRoleArn, m.logGroupName])))
+            .apply((list) =>
+                Object.fromEntries(
+                    list.map(([namespace, collectorRoleArn, logGroupName], i) => [clusters[i].name, { namespace, collectorRoleArn, logGroupName }]),
+                ),
+            ),
     };
 };
