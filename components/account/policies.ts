@@ -209,6 +209,9 @@ export function notificationTopicPolicy(topicArn: string): PolicyDocument {
 
 /** The EventBridge dead-letter queue: only Vigil's rules may send to it. */
 export function eventsDeadLetterQueuePolicy(id: AccountIdentity, queueArn: string, eventRuleArns: readonly string[]): PolicyDocument {
+    if (eventRuleArns.length === 0) {
+        throw new Error("eventsDeadLetterQueuePolicy needs the ARNs of the rules that may dead-letter (an empty list would admit none)");
+    }
     return {
         Version: "2012-10-17",
         Statement: [
