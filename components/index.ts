@@ -5,3 +5,14 @@ export { keepList, loadRuleFiles, loadDashboards, ruleMetricNames, dashboardMetr
 export { metricNames } from "./promql";
 export * from "./cluster";
 export * from "./customer";
+export {
+    AccountMonitoring,
+    AccountMonitoringArgs,
+    GuardDutyMode,
+    alertmanagerConfig,
+    alertmanagerDefinition,
+    messageTemplate,
+    splitDefinition,
+    eventRules,
+    pipelineAlarmPrefix,
+} from "./account";
