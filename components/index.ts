@@ -5,10 +5,9 @@ export { keepList, loadRuleFiles, loadDashboards, ruleMetricNames, dashboardMetr
 export { metricNames } from "./promql";
 export * from "./cluster";
 export * from "./customer";
+export type { AccountMonitoringArgs, GuardDutyMode } from "./account";
 export {
     AccountMonitoring,
-    AccountMonitoringArgs,
-    GuardDutyMode,
     alertmanagerConfig,
     alertmanagerDefinition,
     messageTemplate,
