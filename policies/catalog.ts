@@ -36,6 +36,7 @@ import { iamLeastPrivilege } from "./iam/leastPrivilege";
 import { iamRoleTrustScoped } from "./iam/roleTrustScoped";
 import { kmsKeyPolicy } from "./kms/keyPolicy";
 import { kmsKeyRotation } from "./kms/keyRotation";
+import { kubernetesOperatorAccessRole } from "./kubernetes/operatorAccessRole";
 import { kubernetesOperatorNamespace } from "./kubernetes/operatorNamespace";
 import { kubernetesRbacBindingScoped } from "./kubernetes/rbacBindingScoped";
 import { kubernetesRbacNoWildcards } from "./kubernetes/rbacNoWildcards";
@@ -84,6 +85,7 @@ export const POLICIES: readonly VigilPolicy[] = [
     kubernetesRbacNoWildcards,
     kubernetesRbacReadOnly,
     kubernetesRbacBindingScoped,
+    kubernetesOperatorAccessRole,
     collectorClusterLabel,
     collectorKeepList,
     // AMP: workspace, rules, alert manager.

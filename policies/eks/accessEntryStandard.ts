@@ -1,15 +1,17 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { OPERATOR_GROUPS_SCHEMA } from "../lib/kubernetes";
 import { forVigilTypes, strings } from "../lib/policy";
 import { describe } from "../lib/resources";
 
 export const eksAccessEntryStandard: ResourceValidationPolicy = {
     name: "vigil-eks-access-entry-standard",
     description:
-        "The access entries Vigil creates are STANDARD entries for IAM roles that carry no Kubernetes groups of their own, so that the operator's permissions come only from the scoped access policies.",
+        "The access entries Vigil creates are STANDARD entries for IAM roles whose only Kubernetes group, if any, is the operator's group bound to the role the customer grants (never a system: group such as system:masters).",
     enforcementLevel: "mandatory",
     severity: "high",
     tags: ["cis-eks:4.1.1", "cis-eks:5.5.1"],
-    remediationSteps: "Create the access entry with type STANDARD, an IAM role ARN as principalArn and no kubernetesGroups; grant access with access policy associations.",
+    configSchema: { properties: { ...OPERATOR_GROUPS_SCHEMA } },
+    remediationSteps: "Create the access entry with type STANDARD, an IAM role ARN as principalArn, and kubernetesGroups only from operatorGroups; grant access with access policy associations.",
     validateResource: forVigilTypes(["aws:eks/accessEntry:AccessEntry"], (props, args, report) => {
         const what = describe(args);
         if (props.type !== undefined && props.type !== "STANDARD") {
@@ -18,9 +20,10 @@ export const eksAccessEntryStandard: ResourceValidationPolicy = {
         if (typeof props.principalArn !== "string" || !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/.test(props.principalArn)) {
             report(`The access entry ${what} must be for an IAM role; principalArn is ${JSON.stringify(props.principalArn)}.`);
         }
-        const groups = strings(props.kubernetesGroups);
-        if (groups.length > 0) {
-            report(`The access entry ${what} must not add Kubernetes groups (${groups.join(", ")}); grant access with access policy associations scoped by the matrix.`);
+        const { operatorGroups } = args.getConfig<{ operatorGroups: readonly string[] }>();
+        const foreign = strings(props.kubernetesGroups).filter((g) => !operatorGroups.includes(g));
+        if (foreign.length > 0) {
+            report(`The access entry ${what} puts the operator in the Kubernetes group${foreign.length > 1 ? "s" : ""} ${foreign.join(", ")}; only ${operatorGroups.join(", ")} (bound to the role the customer grants) is allowed.`);
         }
     }),
 };

@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { CONTROL_PLANE_LOGGING_KIND, controlPlaneLogGroup, DYNAMIC_RESOURCE, EKS_CLUSTER } from "../lib/eks";
 import { strings } from "../lib/policy";
-import { describe, str } from "../lib/resources";
+import { describe, stackParty, str } from "../lib/resources";
 
 export const eksLogGroupPrecreated: StackValidationPolicy = {
     name: "vigil-eks-log-group-precreated",
@@ -12,6 +12,11 @@ export const eksLogGroupPrecreated: StackValidationPolicy = {
     tags: ["cloudwatch:CloudWatch.16"],
     remediationSteps: "Create aws.cloudwatch.LogGroup named /aws/eks/<cluster>/cluster with retentionInDays and kmsKeyId before enabling logging (ClusterMonitoring does).",
     validateStack: (args, report) => {
+        if (stackParty(args.stackTags) === "customer") {
+            // Control-plane logging is the operator's: its stack pre-creates the log groups, and a
+            // customer's program that also created them would collide with it.
+            args.notApplicable("the operator's stack pre-creates the control-plane log groups");
+        }
         const logGroups = new Set(args.resources.filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup").map((r) => str(r.props.name)));
         const logging = args.resources.flatMap((r) => {
             if (r.type === DYNAMIC_RESOURCE && r.props.kind === CONTROL_PLANE_LOGGING_KIND && strings(r.props.enabledLogTypes).length > 0) {

@@ -1,42 +1,51 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { BINDING_TYPES, OPERATOR_NAMESPACE_SCHEMA } from "../lib/kubernetes";
+import { BINDING_TYPES, OPERATOR_GROUPS_SCHEMA, OPERATOR_NAMESPACE_SCHEMA } from "../lib/kubernetes";
 import { forVigilTypes } from "../lib/policy";
+import { isCustomerGrant } from "../lib/rbac";
 import { describe } from "../lib/resources";
 
 interface BindingConfig {
     readonly operatorNamespace: string;
+    readonly operatorGroups: readonly string[];
 }
 
-// Built-in roles that write, or read Secrets; Vigil binds only its own read-only roles.
+// Built-in roles that write, or read Secrets; Vigil binds only its own roles.
 const POWERFUL_ROLES = ["cluster-admin", "admin", "edit"];
 const BROAD_GROUPS = ["system:masters", "system:authenticated", "system:unauthenticated", "system:anonymous"];
 
 export const kubernetesRbacBindingScoped: ResourceValidationPolicy = {
     name: "vigil-kubernetes-rbac-binding-scoped",
     description:
-        "Vigil's RoleBindings and ClusterRoleBindings bind only Vigil's own roles (never cluster-admin, admin, edit or a system: role) to service accounts of the operator's namespace, never to users, broad groups or anonymous access.",
+        "Vigil's RoleBindings and ClusterRoleBindings bind only Vigil's own roles (never cluster-admin, admin, edit or a system: role), to service accounts of the operator's namespace or, in the customer's grant, to the operator's access-entry group; never to users, broad groups or anonymous access.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["cis-eks:4.1.1", "cis-eks:4.1.8"],
-    configSchema: { properties: { ...OPERATOR_NAMESPACE_SCHEMA } },
-    remediationSteps: "Bind a Vigil ClusterRole or Role to the collector's service account in the operator namespace.",
+    configSchema: { properties: { ...OPERATOR_NAMESPACE_SCHEMA, ...OPERATOR_GROUPS_SCHEMA } },
+    remediationSteps: "Bind a Vigil ClusterRole or Role to the collector's service account in the operator namespace (or, for the customer's grant, to the operator's group).",
     validateResource: forVigilTypes(BINDING_TYPES, (props, args, report) => {
-        const { operatorNamespace } = args.getConfig<BindingConfig>();
+        const { operatorNamespace, operatorGroups } = args.getConfig<BindingConfig>();
         const what = describe(args);
+        const grant = isCustomerGrant(props);
         const role = String(props.roleRef?.name ?? "");
         if (POWERFUL_ROLES.includes(role) || role.startsWith("system:")) {
-            report(`The ${what} binds the built-in role ${JSON.stringify(role)}; bind a read-only role of Vigil's own.`);
+            report(`The ${what} binds the built-in role ${JSON.stringify(role)}; bind a role of Vigil's own.`);
         }
         const subjects: Record<string, unknown>[] = Array.isArray(props.subjects) ? props.subjects : [];
         if (subjects.length === 0) {
-            report(`The ${what} has no subjects; bind the collector's service account.`);
+            report(`The ${what} has no subjects; bind the component's service account.`);
         }
         for (const s of subjects) {
             const name = String(s?.name ?? "");
-            if (s?.kind !== "ServiceAccount") {
-                report(`The ${what} binds the ${String(s?.kind)} ${JSON.stringify(name)}${BROAD_GROUPS.includes(name) ? ", a group that reaches far beyond Vigil" : ""}; Vigil binds only its own service accounts.`);
-            } else if (s.namespace !== operatorNamespace) {
-                report(`The ${what} binds the service account ${JSON.stringify(name)} of namespace ${JSON.stringify(s.namespace ?? null)}; Vigil binds only service accounts of ${operatorNamespace}.`);
+            if (s?.kind === "ServiceAccount") {
+                if (s.namespace !== operatorNamespace) {
+                    report(`The ${what} binds the service account ${JSON.stringify(name)} of namespace ${JSON.stringify(s.namespace ?? null)}; Vigil binds only service accounts of ${operatorNamespace}.`);
+                }
+            } else if (s?.kind === "Group" && grant && operatorGroups.includes(name)) {
+                continue;
+            } else {
+                report(
+                    `The ${what} binds the ${String(s?.kind)} ${JSON.stringify(name)}${BROAD_GROUPS.includes(name) ? ", a group that reaches far beyond Vigil" : ""}; Vigil binds only service accounts of ${operatorNamespace}${grant ? ` and the operator's group (${operatorGroups.join(", ")})` : ""}.`,
+                );
             }
         }
     }),

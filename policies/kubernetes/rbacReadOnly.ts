@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ROLE_TYPES } from "../lib/kubernetes";
 import { forVigilTypes } from "../lib/policy";
-import { roleRules } from "../lib/rbac";
+import { isCustomerGrant, READ_VERBS, roleRules } from "../lib/rbac";
 import { describe } from "../lib/resources";
 
 interface ReadOnlyConfig {
@@ -12,7 +12,7 @@ interface ReadOnlyConfig {
 export const kubernetesRbacReadOnly: ResourceValidationPolicy = {
     name: "vigil-kubernetes-rbac-read-only",
     description:
-        "Vigil's Roles and ClusterRoles only read (get, list, watch): collectors and diagnostics never create, change or delete, never bind, escalate or impersonate, and do not read Secrets.",
+        "The Roles and ClusterRoles Vigil's own in-cluster components run with (collectors, diagnostics) only read (get, list, watch): they never create, change or delete, never bind, escalate or impersonate, and do not read Secrets.",
     enforcementLevel: "mandatory",
     severity: "critical",
     tags: ["cis-eks:4.1.2", "cis-eks:4.1.4", "cis-eks:4.1.8", "checkov:CKV_K8S_155", "checkov:CKV_K8S_157", "checkov:CKV_K8S_158"],
@@ -21,8 +21,8 @@ export const kubernetesRbacReadOnly: ResourceValidationPolicy = {
             allowedVerbs: {
                 type: "array",
                 items: { type: "string" },
-                default: ["get", "list", "watch"],
-                description: "Verbs Vigil's roles may hold.",
+                default: READ_VERBS,
+                description: "Verbs Vigil's component roles may hold.",
             },
             allowSecretsRead: {
                 type: "boolean",
@@ -33,12 +33,15 @@ export const kubernetesRbacReadOnly: ResourceValidationPolicy = {
     },
     remediationSteps: "Keep the verbs to get, list and watch, and drop secrets from the resources.",
     validateResource: forVigilTypes(ROLE_TYPES, (props, args, report) => {
+        if (isCustomerGrant(props)) {
+            args.notApplicable("the role is the customer's grant to the operator (vigil-kubernetes-operator-access-role checks it)");
+        }
         const { allowedVerbs, allowSecretsRead } = args.getConfig<ReadOnlyConfig>();
         const what = describe(args);
         roleRules(props).forEach((rule, i) => {
             const extra = rule.verbs.filter((v) => v !== "*" && !allowedVerbs.includes(v));
             if (extra.length > 0) {
-                report(`The ${what} grants ${extra.join(", ")} in rule ${i}; Vigil's roles only ${allowedVerbs.join(", ")}.`);
+                report(`The ${what} grants ${extra.join(", ")} in rule ${i}; Vigil's component roles only ${allowedVerbs.join(", ")}.`);
             }
             const coreGroup = rule.apiGroups.includes("") || rule.apiGroups.includes("*");
             if (!allowSecretsRead && coreGroup && rule.resources.some((r) => r === "secrets" || r === "*")) {

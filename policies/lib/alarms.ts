@@ -10,7 +10,24 @@ export interface AlarmMetric {
     readonly dimensions: Readonly<Record<string, unknown>>;
 }
 
-/** The metrics an alarm watches (its own, or those of its metric queries). */
+// A Metrics Insights query: SELECT FN(Metric) FROM "Namespace" | SCHEMA("Namespace", ...) [WHERE ...].
+const INSIGHTS = /^\s*SELECT\s+[A-Z]+\(\s*"?([A-Za-z0-9_.-]+)"?\s*\)\s+FROM\s+(?:SCHEMA\(\s*)?"?([A-Za-z0-9/_.:-]+)"?/i;
+
+/** The metric a Metrics Insights expression reads, with the dimensions its WHERE clause fixes. */
+export function insightsMetric(expression: string): AlarmMetric | undefined {
+    const m = INSIGHTS.exec(expression);
+    if (!m) {
+        return undefined;
+    }
+    const dimensions: Record<string, string> = {};
+    const where = /\sWHERE\s(.*?)(?:\sGROUP\s+BY\s|\sORDER\s+BY\s|\sLIMIT\s|$)/is.exec(expression)?.[1] ?? "";
+    for (const [, key, value] of where.matchAll(/"?([A-Za-z0-9_.-]+)"?\s*=\s*'([^']*)'/g)) {
+        dimensions[key] = value;
+    }
+    return { namespace: m[2], metricName: m[1], dimensions };
+}
+
+/** The metrics an alarm watches: its own, those of its metric queries, and Metrics Insights queries. */
 export function alarmMetrics(alarm: PolicyResource): AlarmMetric[] {
     const p = alarm.props;
     const out: AlarmMetric[] = [];
@@ -20,6 +37,11 @@ export function alarmMetrics(alarm: PolicyResource): AlarmMetric[] {
     for (const q of Array.isArray(p.metricQueries) ? p.metricQueries : []) {
         if (q?.metric && typeof q.metric.metricName === "string") {
             out.push({ namespace: q.metric.namespace, metricName: q.metric.metricName, dimensions: q.metric.dimensions ?? {} });
+        } else if (typeof q?.expression === "string") {
+            const metric = insightsMetric(q.expression);
+            if (metric) {
+                out.push(metric);
+            }
         }
     }
     return out;
@@ -29,6 +51,7 @@ export function alarmMetrics(alarm: PolicyResource): AlarmMetric[] {
 export function alarmWindowSeconds(alarm: PolicyResource): number | undefined {
     const p = alarm.props;
     const periods = typeof p.evaluationPeriods === "number" ? p.evaluationPeriods : undefined;
-    const period = typeof p.period === "number" ? p.period : Array.isArray(p.metricQueries) ? p.metricQueries.find((q: any) => typeof q?.metric?.period === "number")?.metric.period : undefined;
+    const queryPeriods = (Array.isArray(p.metricQueries) ? p.metricQueries : []).map((q: any) => q?.metric?.period ?? q?.period).filter((v: unknown) => typeof v === "number");
+    const period = typeof p.period === "number" ? p.period : queryPeriods.length > 0 ? Math.max(...queryPeriods) : undefined;
     return periods !== undefined && period !== undefined ? periods * period : undefined;
 }

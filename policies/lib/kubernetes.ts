@@ -59,3 +59,13 @@ export const OPERATOR_NAMESPACE_SCHEMA = {
         description: "The namespace Vigil runs in inside every cluster (the stack's vigil:namespace).",
     },
 };
+
+/** `operatorGroups`: the Kubernetes groups the customer's access entry may put the operator in. */
+export const OPERATOR_GROUPS_SCHEMA = {
+    operatorGroups: {
+        type: "array" as const,
+        items: { type: "string" as const },
+        default: ["vigil-operators"],
+        description: "Kubernetes groups of the operator's access entry, bound only to the ClusterRole the customer grants (CustomerAccess).",
+    },
+};

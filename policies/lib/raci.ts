@@ -290,6 +290,7 @@ export function evidenceMatchers(activity: Activity): ResourceMatcher[] {
 
 /** Describes a matcher for messages: `aws:x/y:Y` or `aws:x/y:Y with name ~ /re/`. */
 export function describeMatcher(matcher: ResourceMatcher): string {
-    const conditions = [...matcher.where].map(([key, re]) => `${key} matching ${re.source}`);
+    // RegExp.source escapes "/"; show the pattern as the matrix writes it.
+    const conditions = [...matcher.where].map(([key, re]) => `${key} matching ${re.source.replace(/\\\//g, "/")}`);
     return conditions.length > 0 ? `${matcher.type} with ${conditions.join(" and ")}` : matcher.type;
 }

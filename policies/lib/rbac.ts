@@ -1,5 +1,8 @@
 // Kubernetes RBAC rules as the policies read them.
 
+import { raci } from "./raci";
+import { LABEL_ACTIVITY, labelsOf } from "./resources";
+
 export interface PolicyRule {
     readonly apiGroups: readonly string[];
     readonly resources: readonly string[];
@@ -19,4 +22,16 @@ export function roleRules(props: Record<string, any>): PolicyRule[] {
         nonResourceURLs: list(r?.nonResourceURLs),
         resourceNames: list(r?.resourceNames),
     }));
+}
+
+export const READ_VERBS = ["get", "list", "watch"];
+
+/**
+ * Whether an RBAC object is part of the customer's grant to the operator: it is labelled with an
+ * activity the matrix makes the customer responsible for (cluster-access-rbac), as opposed to the
+ * identities Vigil's own in-cluster components run with.
+ */
+export function isCustomerGrant(props: Record<string, any>): boolean {
+    const activity = raci().byId.get(String(labelsOf(props)[LABEL_ACTIVITY] ?? ""));
+    return activity?.responsible === "customer";
 }

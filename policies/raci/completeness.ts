@@ -61,8 +61,11 @@ export const raciCompleteness: StackValidationPolicy = {
                 report(`${lead} in every monitored cluster, but the stack monitors no cluster (it has no ${matrix.clusterComponent}). ${activity.resources.fix}`);
                 continue;
             }
+            // Resources outside every cluster component (an eks.Cluster the program defines and
+            // hands to ClusterMonitoring, say) count for each cluster.
+            const shared = resources.filter((r) => !clusters.some((c) => isInside(r, c.urn)));
             for (const cluster of clusters) {
-                const inside = resources.filter((r) => isInside(r, cluster.urn));
+                const inside = [...resources.filter((r) => isInside(r, cluster.urn)), ...shared];
                 const missing = missingEntries(activity.resources.all, inside);
                 if (missing.length > 0) {
                     report(`${lead}, but ${describe(cluster)} has no ${listing(missing.map(describeEntry))}. ${activity.resources.fix}`, cluster.urn);
