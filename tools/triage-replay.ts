@@ -205,7 +205,15 @@ export async function replay(args: ReplayArgs, impactTable: ImpactTable): Promis
     return { cases: store.allCases().map(caseView), notes };
 }
 
-export async function cli(argv: readonly string[], io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) }): Promise<number> {
+export interface ReplayIO {
+    out(text: string): void;
+    err(text: string): void;
+}
+
+const PROCESS_IO: ReplayIO = { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) };
+
+/** The command line: parses arguments, replays, and maps failures to exit codes. */
+export async function cli(argv: readonly string[], io: ReplayIO = PROCESS_IO): Promise<number> {
     try {
         const args = parseArgs(argv);
         let tableText: string;
@@ -233,5 +241,8 @@ export async function cli(argv: readonly string[], io = { out: (s: string) => pr
 }
 
 if (require.main === module) {
-    void cli(process.argv.slice(2)).then((code) => process.exit(code));
+    // exitCode, not exit(): let stdout drain when it is a pipe.
+    void cli(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    });
 }

@@ -570,6 +570,35 @@ describe("triage engine on dynalite", function () {
             assert.equal(h.notifier.sent.length + second.notifier.sent.length, 1);
         });
 
+        it("an alert arriving while a reply is opening the incident leaves the work to the reply (one incident notification)", async () => {
+            const h = await harness(dynamo.endpoint);
+            await h.engine.ingest(message("amp/01-crashloop-firing.sns.json"));
+            const { confirm } = replyTokens(h.notifier.sent[0].body);
+            let release!: () => void;
+            const gate = new Promise<void>((r) => (release = r));
+            let entered!: () => void;
+            const publishing = new Promise<void>((r) => (entered = r));
+            const blocked = {
+                publish: async (n: Parameters<typeof h.notifier.publish>[0]) => {
+                    entered();
+                    await gate;
+                    return h.notifier.publish(n);
+                },
+            };
+            const replying = new TriageEngine({ store: h.store, notifier: blocked, incidents: h.incidents, timers: h.timers, clock: h.clock, impactTable: IMPACT_TABLE, settings: h.settings });
+            const answering = replying.answerReply(confirm, WHO);
+            await publishing;
+            const during = await h.engine.ingest(crash("f2", "firing", "2024-05-01T11:58:00.000Z"));
+            assert.deepEqual(during.alerts.map((a) => a.result), ["recurred"]);
+            release();
+            assert.equal((await answering).status, "ok");
+            assert.deepEqual(h.notifier.sent.map((n) => n.kind), ["ask", "incident"]);
+            assert.equal(h.incidents.opened.length, 1);
+            const record = await caseOf(h, CRASH);
+            assert.equal(record.incidentNotifiedEpisode, 1);
+            assert.deepEqual(record.claims, {});
+        });
+
         it("diagnostics evidence is attached; failing or slow diagnostics never block triage", async () => {
             const good = await harness(dynamo.endpoint, { diagnostics: { collect: async (req) => [{ title: `pods in ${req.alert.attributes.namespace}`, body: "cart-7d9c6b5f4-x2lkq 0/1 CrashLoopBackOff" }] } });
             await good.engine.ingest(message("amp/04-apiserver-burn-known.sns.json"));
