@@ -205,7 +205,7 @@ describe("triage Lambda entry points", function () {
         assert.equal(get.headers?.["X-Content-Type-Options"], "nosniff");
         assert.match(String(get.headers?.["Content-Security-Policy"]), /frame-ancestors 'none'/);
         assert.match(String(get.headers?.["Content-Security-Policy"]), /default-src 'none'/);
-        assert.match(get.body ?? "", /<form method="post" action="[^"]+"><button type="submit">Confirm customer impact<\/button><\/form>/);
+        assert.match(get.body ?? "", /<form method="post"><button type="submit">Confirm customer impact<\/button><\/form>/);
         assert.match(get.body ?? "", /KubePodCrashLooping/);
         assert.deepEqual(await h.store.load(caseIdFor(CRASH)), before, "GET changed nothing");
 

@@ -27,10 +27,11 @@ import {
     Settings,
 } from "./lifecycle";
 import { Alert, CaseRecord, ReplyAction, UnparsedMessage } from "./model";
-import { InboundMessage, parseMessage } from "./normalize";
+import { InboundMessage, MAX_RAW_BYTES, parseMessage } from "./normalize";
 import { CaseStore, Clock, Diagnostics, Evidence, Incidents, Log, NodeDirectory, Notifier, SILENT_LOG, Timers } from "./ports";
 import { askNotification, incidentNotification, notificationAttributes, opsItemText } from "./render";
 import { addSeconds, iso } from "./time";
+import { clip, clipBytes } from "./text";
 import { issueToken, parseToken, replyLink } from "./tokens";
 
 export interface EngineDeps {
@@ -116,14 +117,15 @@ export class TriageEngine {
             return { messageId: message.messageId, outcome: "unparsed", alerts: [], heartbeats: 0, reason: parsed.unparsed.reason };
         }
         if (parsed.problems.length > 0) {
+            const raw = clipBytes(message.body, MAX_RAW_BYTES);
             await this.recordUnparsed(
                 message,
                 {
                     messageId: message.messageId,
                     kind: "parse-failure",
-                    reason: `${parsed.problems.length} alert(s) not usable: ${parsed.problems.join("; ")}`,
-                    raw: message.body,
-                    rawTruncated: false,
+                    reason: clip(`${parsed.problems.length} alert(s) not usable: ${parsed.problems.join("; ")}`, 4000),
+                    raw,
+                    rawTruncated: raw.length !== message.body.length,
                     attributes: message.attributes,
                     subject: message.subject,
                     topicArn: message.topicArn,
@@ -276,6 +278,10 @@ export class TriageEngine {
                     });
                     results.notifyIncident = { messageId, episode: view.episode };
                 } else if (effect === "ask" && results.ask?.episode !== view.episode) {
+                    if (!this.settings.replyBaseUrl) {
+                        // Only the reply function runs without it; the sweep (timer function) retries.
+                        throw new Error("cannot ask the customer: REPLY_BASE_URL is not configured for this function");
+                    }
                     evidence ??= await this.evidence("notification", view);
                     const confirm = issueToken(view.caseId, "confirm");
                     const noImpact = issueToken(view.caseId, "no-impact");

@@ -137,8 +137,7 @@ export async function replyHandler(event: HttpEvent, context?: Context): Promise
         }
         const view = await engine.viewReply(token);
         if (view.status === "ok") {
-            // The form posts back to this same path (a relative URL: the token stays out of logs we write).
-            return respond(200, method === "HEAD" ? "" : confirmPage(view.record, view.outcome, match[1]));
+            return respond(200, method === "HEAD" ? "" : confirmPage(view.record, view.outcome));
         }
         return view.status === "used" ? respond(410, usedLinkPage()) : respond(404, invalidLinkPage());
     } catch (err) {

@@ -44,7 +44,7 @@ export interface CaseStore {
 /** A notification to the notifications topic (the customer's channel). */
 export interface Notification {
     readonly caseId: string;
-    /** `incident` (known impact or confirmed), `ask` (uncertain impact: reply links), `escalated`. */
+    /** `incident` (known impact or confirmed) or `ask` (uncertain impact: details and reply links). */
     readonly kind: "incident" | "ask";
     /** ≤ 99 printable ASCII characters. */
     readonly subject: string;

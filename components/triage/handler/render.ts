@@ -171,7 +171,7 @@ function caseSummary(record: CaseRecord): string {
     return `<dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join("")}</dl>`;
 }
 
-const ACTION_TEXT: Record<ReplyOutcome, { button?: string; explain: string }> = {
+const ACTION_TEXT: Record<ReplyOutcome, { button: string; explain: string }> = {
     "confirmed": { button: "Confirm customer impact", explain: "Confirming opens an incident: the operator's incident process starts." },
     "late-confirmed": { button: "Confirm customer impact", explain: "This alert was already resolved. Confirming reopens it as an incident." },
     "already-incident": { button: "Confirm customer impact", explain: "An incident is already open for this alert; confirming adds your confirmation to it." },
@@ -179,13 +179,16 @@ const ACTION_TEXT: Record<ReplyOutcome, { button?: string; explain: string }> = 
     "no-impact-ignored": { button: "Report no customer impact", explain: "This alert is no longer waiting for your answer; your answer is recorded but changes nothing." },
 };
 
-/** GET: what the link will do, and a button that POSTs it (opening the link changes nothing). */
-export function confirmPage(record: CaseRecord, outcome: ReplyOutcome, formAction: string): string {
+/**
+ * GET: what the link will do, and a button that POSTs it (opening the link changes nothing). The
+ * form has no action: it posts to the page's own URL, so the token is written nowhere else.
+ */
+export function confirmPage(record: CaseRecord, outcome: ReplyOutcome): string {
     const text = ACTION_TEXT[outcome];
     return page(
         outcome.startsWith("no-impact") ? "Report no customer impact?" : "Confirm customer impact?",
         `${caseSummary(record)}<p>${escapeHtml(text.explain)}</p>` +
-            `<form method="post" action="${escapeHtml(formAction)}"><button type="submit">${escapeHtml(text.button ?? "Confirm")}</button></form>`,
+            `<form method="post"><button type="submit">${escapeHtml(text.button)}</button></form>`,
     );
 }
 
