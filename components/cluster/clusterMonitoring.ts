@@ -10,7 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ContentError, keepList } from "../metrics";
-import { vigilLabels, vigilTags } from "../tags";
+import { Activity, vigilLabels, vigilTags } from "../tags";
 import { ControlPlaneLogging } from "./controlPlaneLogging";
 import { irsaTrustPolicy, oidcProviderArn, podIdentityTrustPolicy, remoteWritePolicy } from "./iam";
 import { CONTROL_PLANE_LOG_TYPES } from "./logging";
@@ -240,7 +240,6 @@ export class ClusterMonitoring extends pulumi.ComponentResource {
         }
         const { namespace, collector, identity, scrapeIntervalSeconds, keep } = resolved;
         const facts = args.cluster ? factsFromCluster(args.cluster) : factsFromLookup(args.clusterName as pulumi.Input<string>, this);
-        const labels = (activity: Parameters<typeof vigilLabels>[0], component: string) => vigilLabels(activity, component);
 
         const provider = new k8s.Provider(
             `${name}-k8s`,
@@ -256,12 +255,14 @@ export class ClusterMonitoring extends pulumi.ComponentResource {
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespace, labels: namespaceLabels() } }, k8sOpts);
         const nsName = ns.metadata.name;
 
-        const binding = (id: string, roleName: string, rules: pulumi.Input<PolicyRule[]>, serviceAccount: string, activity: Parameters<typeof vigilLabels>[0], component: string) => {
-            const role = new k8s.rbac.v1.ClusterRole(`${name}-${id}`, { metadata: { name: roleName, labels: labels(activity, component) }, rules: rules as k8s.types.input.rbac.v1.PolicyRule[] }, k8sOpts);
+        // A ClusterRole and its binding to one service account of the namespace, both named roleName.
+        const binding = (id: string, roleName: string, rules: readonly PolicyRule[], serviceAccount: string, activity: Activity, component: string) => {
+            const labels = vigilLabels(activity, component);
+            const role = new k8s.rbac.v1.ClusterRole(`${name}-${id}`, { metadata: { name: roleName, labels }, rules: k8sRules(rules) }, k8sOpts);
             return new k8s.rbac.v1.ClusterRoleBinding(
                 `${name}-${id}`,
                 {
-                    metadata: { name: roleName, labels: labels(activity, component) },
+                    metadata: { name: roleName, labels },
                     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
                     subjects: [{ kind: "ServiceAccount", name: serviceAccount, namespace: nsName }],
                 },
@@ -326,7 +327,7 @@ export class ClusterMonitoring extends pulumi.ComponentResource {
             const config = new k8s.core.v1.ConfigMap(
                 `${name}-prometheus-config`,
                 {
-                    metadata: { name: PROMETHEUS_CONFIGMAP, namespace: nsName, labels: labels("on-cluster-components", "prometheus") },
+                    metadata: { name: PROMETHEUS_CONFIGMAP, namespace: nsName, labels: vigilLabels("on-cluster-components", "prometheus") },
                     data: {
                         [PROMETHEUS_CONFIG_KEY]: pulumi
                             .all([facts.name, jobs, args.remoteWriteUrl, args.region])
@@ -361,7 +362,7 @@ export class ClusterMonitoring extends pulumi.ComponentResource {
                 .apply(([clusterName, scrape, authenticationMode, endpointPrivateAccess, subnetIds]) => {
                     const problems = managedCollectorProblems({ clusterName, authenticationMode, endpointPrivateAccess, subnetIds });
                     if (problems.length > 0) {
-                        throw new Error(`ClusterMonitoring ${name} (collector "managed"): ${problems.join("; ")}`);
+                        throw new pulumi.ResourceError(`ClusterMonitoring ${name} (collector "managed"): ${problems.join("; ")}`, this);
                     }
                     return managedScrapeConfiguration({ cluster: clusterName, scrapeIntervalSeconds, jobs: scrape, keep });
                 });
@@ -449,6 +450,17 @@ export class ClusterMonitoring extends pulumi.ComponentResource {
         this.logGroupName = logGroupName;
         this.registerOutputs({ namespace: this.namespace, collectorRoleArn: this.collectorRoleArn, logGroupName: this.logGroupName });
     }
+}
+
+/** RBAC rules as the Kubernetes provider's input type (mutable copies). */
+export function k8sRules(rules: readonly PolicyRule[]): k8s.types.input.rbac.v1.PolicyRule[] {
+    return rules.map((r) => ({
+        ...(r.apiGroups ? { apiGroups: [...r.apiGroups] } : {}),
+        ...(r.resources ? { resources: [...r.resources] } : {}),
+        ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}),
+        ...(r.nonResourceURLs ? { nonResourceURLs: [...r.nonResourceURLs] } : {}),
+        verbs: [...r.verbs],
+    }));
 }
 
 function factsFromLookup(clusterName: pulumi.Input<string>, parent: pulumi.Resource): ClusterFacts {

@@ -10,6 +10,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { k8sRules } from "../cluster/clusterMonitoring";
 import { CLUSTER_ROLE_NAMES, controlPlaneMetricsRules, kubeStateMetricsClusterRules, PolicyRule, prometheusClusterRules } from "../cluster/values";
 import { vigilLabels, vigilTags } from "../tags";
 
@@ -169,7 +170,7 @@ export class CustomerAccess extends pulumi.ComponentResource {
             const labels = vigilLabels("cluster-access-rbac", "operator-access", "customer");
             const role = new k8s.rbac.v1.ClusterRole(
                 `${name}-operator`,
-                { metadata: { name: OPERATOR_CLUSTER_ROLE, labels }, rules: operatorClusterRules(namespace) as k8s.types.input.rbac.v1.PolicyRule[] },
+                { metadata: { name: OPERATOR_CLUSTER_ROLE, labels }, rules: k8sRules(operatorClusterRules(namespace)) },
                 k8sOpts,
             );
             new k8s.rbac.v1.ClusterRoleBinding(
