@@ -2,27 +2,36 @@
 
 export {
     ClusterMonitoring,
-    ClusterMonitoringArgs,
-    ClusterLike,
-    CollectorIdentity,
     CLOUDWATCH_RETENTION_DAYS,
     DEFAULT_NAMESPACE,
+    k8sRules,
     managedCollectorProblems,
     resolveClusterMonitoringArgs,
 } from "./clusterMonitoring";
-export { ControlPlaneLogging, ControlPlaneLoggingArgs } from "./controlPlaneLogging";
+export type { ClusterLike, ClusterMonitoringArgs, CollectorIdentity, ManagedCollectorFacts } from "./clusterMonitoring";
+export { ControlPlaneLogging } from "./controlPlaneLogging";
+export type { ControlPlaneLoggingArgs } from "./controlPlaneLogging";
 export { CONTROL_PLANE_LOG_TYPES, CONTROL_PLANE_LOGGING_KIND } from "./logging";
 export {
-    Collector,
     keepRelabelConfig,
     kubeStateMetricsAllowlist,
     managedScrapeConfiguration,
+    normaliseKeepList,
     prometheusConfig,
-    PrometheusConfigOptions,
-    RemoteWriteTarget,
-    ScrapeConfig,
     scrapeJobs,
-    ScrapeJobOptions,
+    ScrapeConfigError,
 } from "./scrape";
-export { CHARTS, CHART_REPOSITORY, CLUSTER_ROLE_NAMES, RELEASES, SERVICE_ACCOUNTS, controlPlaneMetricsRules, kubeStateMetricsClusterRules, PolicyRule, prometheusClusterRules } from "./values";
+export type { Collector, ManagedScrapeOptions, PrometheusConfigOptions, RelabelConfig, RemoteWriteTarget, ScrapeConfig, ScrapeJobOptions } from "./scrape";
+export {
+    CHART_REPOSITORY,
+    CHARTS,
+    CLUSTER_ROLE_NAMES,
+    controlPlaneMetricsRules,
+    DEFAULT_RESOURCES,
+    kubeStateMetricsClusterRules,
+    prometheusClusterRules,
+    RELEASES,
+    SERVICE_ACCOUNTS,
+} from "./values";
+export type { PolicyRule, Resources } from "./values";
 export { irsaTrustPolicy, podIdentityTrustPolicy, remoteWritePolicy } from "./iam";

@@ -4,11 +4,10 @@ export {
     ACCESS_POLICIES,
     accessPolicyArn,
     CustomerAccess,
-    CustomerAccessArgs,
-    NamespaceAccess,
     OPERATOR_CLUSTER_ROLE,
     OPERATOR_GROUP,
     operatorClusterRules,
     resolveCustomerAccessArgs,
     SSM_MANAGED_POLICY,
 } from "./customerAccess";
+export type { CustomerAccessArgs, NamespaceAccess } from "./customerAccess";
