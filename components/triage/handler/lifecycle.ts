@@ -345,7 +345,7 @@ export function recordEffects(d: Draft, results: EffectResults, settings: Settin
     if (results.failure) {
         d.attempts += 1;
         d.lastError = results.failure.error;
-        d.claims[RETRY_CLAIM] = { until: addSeconds(now, settings.retryDelaySeconds) } as Claim;
+        d.claims[RETRY_CLAIM] = { until: addSeconds(now, settings.retryDelaySeconds) };
         note(d, now, "engine", `${results.failure.effect}-failed`, `attempt ${d.attempts}: ${results.failure.error}; retrying after ${addSeconds(now, settings.retryDelaySeconds)}`);
     } else if (obligations(d).length === 0) {
         d.attempts = 0;
@@ -444,7 +444,7 @@ export function applyReply(
             d.lateConfirmation = outcome === "late-confirmed" ? true : undefined;
             d.resolution = undefined;
             d.resolvedAt = undefined;
-            d.claims[workClaim] = { until: addSeconds(now, settings.claimLeaseSeconds) } as Claim;
+            d.claims[workClaim] = { until: addSeconds(now, settings.claimLeaseSeconds) };
             note(d, now, "customer", outcome === "late-confirmed" ? "late-confirmation" : "customer-confirmed", `${who}; opening an incident`);
             break;
         case "already-incident":
