@@ -93,14 +93,23 @@ describe("triage Lambda entry points", function () {
     this.timeout(30_000);
     let dynamo: Dynalite;
     let index: Index;
-    const saved = { ...process.env };
+    // Restored key by key in `after`: other test files share this process.
+    const saved = new Map<string, string | undefined>();
+    const setEnv = (values: Record<string, string>) => {
+        for (const [k, v] of Object.entries(values)) {
+            if (!saved.has(k)) {
+                saved.set(k, process.env[k]);
+            }
+            process.env[k] = v;
+        }
+    };
     const sns = mockClient(SNSClient);
     const ssm = mockClient(SSMClient);
     const scheduler = mockClient(SchedulerClient);
 
     before(async () => {
         dynamo = await startDynalite();
-        Object.assign(process.env, {
+        setEnv({
             AWS_REGION: "eu-west-1",
             AWS_ACCESS_KEY_ID: "local",
             AWS_SECRET_ACCESS_KEY: "local",
@@ -116,7 +125,7 @@ describe("triage Lambda entry points", function () {
     });
 
     beforeEach(async () => {
-        process.env.TABLE_NAME = await createTable(dynamo.endpoint);
+        setEnv({ TABLE_NAME: await createTable(dynamo.endpoint) });
         index.resetHandlerState();
         sns.reset();
         ssm.reset();
@@ -132,7 +141,14 @@ describe("triage Lambda entry points", function () {
         sns.restore();
         ssm.restore();
         scheduler.restore();
-        process.env = saved;
+        for (const [k, v] of saved) {
+            if (v === undefined) {
+                delete process.env[k];
+            } else {
+                process.env[k] = v;
+            }
+        }
+        index.resetHandlerState();
         await dynamo.close();
     });
 
