@@ -178,6 +178,9 @@ export function ruleNamespaceActivity(area: string): Activity {
     if (area === "pipeline") {
         return "alert-manager";
     }
+    if (area === "network") {
+        return "network-incident-response";
+    }
     return "cluster-health-monitoring";
 }
 

@@ -189,6 +189,7 @@ describe("account-level pure functions", () => {
             assert.equal(ruleNamespaceActivity("apiserver"), "control-plane-monitoring");
             assert.equal(ruleNamespaceActivity("control-plane"), "control-plane-monitoring");
             assert.equal(ruleNamespaceActivity("pipeline"), "alert-manager");
+            assert.equal(ruleNamespaceActivity("network"), "network-incident-response");
             assert.equal(ruleNamespaceActivity("coredns"), "cluster-health-monitoring");
             assert.deepEqual(seriesLimits(["a", "b"], 0), []);
             assert.deepEqual(seriesLimits(["a"], 5), [{ labelSet: { cluster: "a" }, limits: { maxSeries: 5 } }]);
