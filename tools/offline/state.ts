@@ -61,9 +61,11 @@ export function mockResourceState(
     const phys = physicalName(type, name, inputs);
     const seed = `${type}/${name}`;
     const generic = `arn:${p}:${SERVICE[module] ?? module}:${r}:${a}:${module}/${phys}`;
+    // Some resources take an `arn` input (an EventTarget's target, a TopicPolicy's topic); the
+    // synthesised ARN only stands in when the inputs have none.
     const base = (id: string, extra: Record<string, unknown> = {}): MockState => ({
         id,
-        state: { ...inputs, arn: generic, ...extra },
+        state: { arn: generic, ...inputs, ...extra },
     });
 
     if (pkg !== "aws") {
