@@ -48,8 +48,8 @@ export function parseDocument(document: unknown): Statement[] {
     if (typeof doc === "string") {
         try {
             doc = JSON.parse(doc);
-        } catch (err) {
-            throw new DocumentError(`the policy document is not valid JSON (${(err as Error).message})`);
+        } catch {
+            throw new DocumentError("the policy document is not valid JSON");
         }
     }
     if (typeof doc !== "object" || doc === null) {

@@ -207,8 +207,8 @@ function addAccount(s: FixtureStack): FixtureResource {
         { arn: WORKSPACE_ARN, id: WORKSPACE_ID, prometheusEndpoint: `https://aps-workspaces.${REGION}.amazonaws.com/workspaces/${WORKSPACE_ID}/` },
         account,
     );
-    s.add("aws:amp/ruleGroupNamespace:RuleGroupNamespace", "vigil-pipeline", { name: "pipeline", workspaceId: WORKSPACE_ID, data: PIPELINE_RULES, tags: t("cluster-health-monitoring") }, {}, account);
-    s.add("aws:amp/ruleGroupNamespace:RuleGroupNamespace", "vigil-cluster", { name: "cluster", workspaceId: WORKSPACE_ID, data: CLUSTER_RULES, tags: t("cluster-health-monitoring") }, {}, account);
+    s.add("aws:amp/ruleGroupNamespace:RuleGroupNamespace", "vigil-rules-pipeline", { name: "pipeline", workspaceId: WORKSPACE_ID, data: PIPELINE_RULES, tags: t("cluster-health-monitoring") }, {}, account);
+    s.add("aws:amp/ruleGroupNamespace:RuleGroupNamespace", "vigil-rules-cluster", { name: "cluster", workspaceId: WORKSPACE_ID, data: CLUSTER_RULES, tags: t("cluster-health-monitoring") }, {}, account);
     s.add("aws:amp/alertManagerDefinition:AlertManagerDefinition", "vigil-alert-manager", { workspaceId: WORKSPACE_ID, definition: definition() }, {}, account);
 
     const topic = (name: string, activity: Parameters<typeof vigilTags>[0], topicArn: string) =>
