@@ -51,6 +51,20 @@ describe("shipped alert rules", () => {
         }
     });
 
+    it("test files of rule files with several groups fix the evaluation order (recording rules first)", () => {
+        // promtool evaluates groups in random order; an alert reading a recording rule of another
+        // group would then fire one step early or late from run to run.
+        for (const t of tests) {
+            const groups = files.filter((f) => t.ruleFiles.includes(f.path)).flatMap((f) => f.groups);
+            if (groups.length > 1) {
+                assert.deepEqual([...t.groupEvalOrder].sort(), groups.map((g) => g.name).sort(), `${path.basename(t.path)} needs group_eval_order with every group`);
+                const firstAlerting = t.groupEvalOrder.findIndex((name) => groups.find((g) => g.name === name)?.rules.some((r) => r.alert));
+                const lastRecording = t.groupEvalOrder.reduce((last, name, i) => (groups.find((g) => g.name === name)?.rules.some((r) => r.record) ? i : last), -1);
+                assert.ok(lastRecording < firstAlerting || firstAlerting === -1, `${path.basename(t.path)}: recording groups must come before alerting groups`);
+            }
+        }
+    });
+
     it("every alert has severity, impact and level labels and summary, description and runbook_url annotations with allowed values", () => {
         assert.deepEqual(alertProblems(files, runbooks), []);
     });

@@ -121,11 +121,14 @@ export interface AlertCase {
 export interface PromtoolTestFile {
     readonly path: string;
     readonly ruleFiles: readonly string[];
+    /** `group_eval_order`: without it promtool evaluates rule groups in random order. */
+    readonly groupEvalOrder: readonly string[];
     readonly cases: readonly AlertCase[];
 }
 
 interface RawTestFile {
     rule_files?: string[];
+    group_eval_order?: string[];
     tests?: {
         name?: string;
         alert_rule_test?: { eval_time?: string; alertname?: string; exp_alerts?: { exp_labels?: object; exp_annotations?: object }[] | null }[];
@@ -159,7 +162,7 @@ export function loadPromtoolTests(dir: string): PromtoolTestFile[] {
                     };
                 }),
             );
-            return { path: file, ruleFiles: (doc.rule_files ?? []).map((r) => path.resolve(dir, r)), cases };
+            return { path: file, ruleFiles: (doc.rule_files ?? []).map((r) => path.resolve(dir, r)), groupEvalOrder: doc.group_eval_order ?? [], cases };
         });
 }
 
