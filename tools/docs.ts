@@ -341,9 +341,11 @@ coredns-mixin alerts these started from:
   update whose pods take more than a minute to become ready.
 
 **Collector requirements** these rules rely on: a \`cluster\` external label; kube-state-metrics'
-own \`namespace\`/\`pod\`/\`container\`/\`node\` labels kept (\`honor_labels\`); node-exporter
+own \`namespace\`/\`pod\`/\`container\`/\`node\` labels kept (\`honor_labels\`), and its telemetry
+port scraped under the same job (\`kube_state_metrics_list_total\`, \`..._watch_total\`); node-exporter
 started with \`--collector.ethtool\` for the network allowance alerts; the kube-state-metrics label
-allowlist \`persistentvolumeclaims=[excluded_from_alerts]\` for the volume alert opt-out.
+allowlist \`persistentvolumeclaims=[excluded_from_alerts]\` for the volume alert opt-out. Without
+them the alerts that need them stay silent.
 
 Runbooks: alerts that exist upstream link the prometheus-operator runbooks; Vigil's own alerts
 link [runbooks.md](runbooks.md). To add or tune an alert, see "Alert rules" in the
