@@ -1,7 +1,7 @@
 // The Vigil stack program: one stack per operator account and region.
 //
 // It reads and validates the stack configuration, composes the components (account-level
-// monitoring, one cluster-level monitoring per selected cluster, triage) and exports the outputs
+// monitoring, triage, one cluster-level monitoring per selected cluster) and exports the outputs
 // other projects consume (DESIGN.md, "Stack outputs"). The module exports a function: the Pulumi
 // CLI calls it and uses its result as the stack outputs; the offline plan calls it the same way.
 
@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { AccountMonitoring } from "../components/account";
 import { ClusterMonitoring } from "../components/cluster";
+import { TriageService } from "../components/triage";
 import { parseConfig } from "./config";
 
 export = async (): Promise<Record<string, unknown>> => {
@@ -29,6 +30,23 @@ export = async (): Promise<Record<string, unknown>> => {
         operatorEmails: config.operatorEmails,
         repeatIntervalSeconds: config.repeatIntervalSeconds,
         maxSeriesPerCluster: config.maxSeriesPerCluster,
+    });
+
+    // Triage: the intake queue on the alert and heartbeat topics, the engine's functions, the case
+    // table, reply timers and the sweep, the public reply endpoint and the service's own alarms.
+    const triage = new TriageService("vigil-triage", {
+        alertTopicArn: account.alertTopicArn,
+        heartbeatTopicArn: account.heartbeatTopicArn,
+        notificationTopicArn: account.notificationTopicArn,
+        pipelineTopicArn: account.pipelineTopicArn,
+        keyArn: account.keyArn,
+        logKeyArn: account.logKeyArn,
+        alarmNamePrefix: account.alarmNamePrefix,
+        logRetentionDays: config.logRetentionDays,
+        replyWindowSeconds: config.replyWindowSeconds,
+        replyGraceSeconds: config.replyGraceSeconds,
+        flapCooldownSeconds: config.flapCooldownSeconds,
+        sweepIntervalSeconds: config.sweepIntervalSeconds,
     });
 
     // Cluster-level monitoring, one per selected cluster, keyed by its name. Each looks its cluster
@@ -60,6 +78,7 @@ export = async (): Promise<Record<string, unknown>> => {
         ampRemoteWriteUrl: account.remoteWriteUrl,
         ampQueryUrl: account.queryUrl,
         grafanaUrl: account.grafanaUrl,
+        replyUrl: triage.replyUrl,
         clusters: pulumi
             .all(clusters.map(({ monitoring: m }) => pulumi.all([m.namespace, m.collectorRoleArn, m.logGroupName])))
             .apply((list) =>

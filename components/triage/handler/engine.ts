@@ -45,6 +45,12 @@ export interface EngineDeps {
     readonly log?: Log;
     readonly diagnostics?: Diagnostics;
     readonly nodes?: NodeDirectory;
+    /**
+     * Record replies without doing the work they claim (incident, notification, reply timer
+     * clean-up): the sweep resumes the claim when its lease ends. The deployed reply function is
+     * public and may touch only the table.
+     */
+    readonly deferReplyWork?: boolean;
 }
 
 /** What happened to one alert of a message. */
@@ -402,6 +408,10 @@ export class TriageEngine {
                 continue;
             }
             this.log.info("reply applied", { caseId: record.caseId, action: check.action, outcome, tokenHash: parsed.hash.slice(0, 12) });
+            if (this.deps.deferReplyWork) {
+                // A reply timer left behind fires at its deadline, finds the case settled and does nothing.
+                return { status: "ok", record: next, outcome };
+            }
             await this.afterSave(record, next);
             if (workClaim in next.claims) {
                 return { status: "ok", record: await this.fulfil(next, workClaim), outcome };

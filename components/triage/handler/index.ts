@@ -33,14 +33,24 @@ const ssm = new SSMClient({});
 const scheduler = new SchedulerClient({});
 const processor = new BatchProcessor(EventType.SQS);
 
-let optionalPorts: { diagnostics?: Diagnostics; nodes?: NodeDirectory } = {};
+/** Optional ports and switches the deployed functions set at module initialisation (lambda.ts). */
+export interface HandlerPorts {
+    /** Evidence when a case escalates. */
+    readonly diagnostics?: Diagnostics;
+    /** EC2 node → cluster lookup. */
+    readonly nodes?: NodeDirectory;
+    /** The reply function leaves the work a reply claims to the sweep (see EngineDeps.deferReplyWork). */
+    readonly deferReplyWork?: boolean;
+}
+
+let optionalPorts: HandlerPorts = {};
 const engines = new Map<EntryPoint, TriageEngine>();
 
 /**
- * Wires the optional ports (diagnostics when a case escalates; EC2 node → cluster lookup).
- * Call at module initialisation, before the first event.
+ * Wires the optional ports (diagnostics when a case escalates; EC2 node → cluster lookup) and
+ * switches. Call at module initialisation, before the first event.
  */
-export function configurePorts(ports: { diagnostics?: Diagnostics; nodes?: NodeDirectory }): void {
+export function configurePorts(ports: HandlerPorts): void {
     optionalPorts = ports;
     engines.clear();
 }
