@@ -324,7 +324,7 @@ coredns-mixin alerts these started from:
   or Bottlerocket's read-only root); interface flapping ignores pod interfaces (\`eni*\`, \`vlan*\`,
   \`veth*\`). Nodes being removed by Karpenter, Cluster Autoscaler or the node termination handler
   are not reported NotReady. \`KubeJobFailed\` clears once the CronJob that owns the Job has
-  succeeded since. kube-state-metrics series are aggregated per object, so a restart of
+  succeeded since; \`KubeHpaMaxedOut\` ignores HPAs pinned at minimum = maximum. kube-state-metrics series are aggregated per object, so a restart of
   kube-state-metrics never splits one problem into two alerts.
 - *One problem, one alert:* tiers that upstream gives one name (and leaves to inhibition rules) are
   separate alerts with exclusive ranges (\`CoreDNSErrorsHigh\` above 3%, \`CoreDNSErrorsElevated\`
