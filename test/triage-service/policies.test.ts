@@ -17,7 +17,6 @@ import {
     replyPolicy,
     schedulerPolicy,
     schedulerTrustPolicy,
-    TABLE_ACTIONS,
     timerDeadLetterQueuePolicy,
     timerPolicy,
     topicQueuePolicy,
