@@ -73,7 +73,9 @@ export async function startFakeAws(instances: Record<string, Record<string, stri
             if (schedule) {
                 const name = decodeURIComponent(schedule[1]);
                 const action = req.method === "DELETE" ? "DeleteSchedule" : "CreateSchedule";
-                calls.push({ service: "scheduler", action, params: { Name: name, ...(body ? JSON.parse(body) : {}), groupName: url.searchParams.get("groupName") } });
+                // CreateSchedule sends GroupName in the body, DeleteSchedule as the groupName query parameter.
+                const group = url.searchParams.get("groupName");
+                calls.push({ service: "scheduler", action, params: { Name: name, ...(body ? JSON.parse(body) : {}), ...(group ? { GroupName: group } : {}) } });
                 return send(200, "application/json", action === "DeleteSchedule" ? "{}" : JSON.stringify({ ScheduleArn: `arn:aws:scheduler:eu-west-1:111122223333:schedule/fake/${name}` }));
             }
             const form = new URLSearchParams(body);
