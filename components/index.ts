@@ -15,3 +15,5 @@ export {
     eventRules,
     pipelineAlarmPrefix,
 } from "./account";
+export type { TriageServiceArgs } from "./triage";
+export { TriageService, buildBundle, ensureBundle, BUNDLE_DIR } from "./triage";
