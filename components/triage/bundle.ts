@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildSync, BuildOptions, Metafile } from "esbuild";
+import type { BuildOptions, BuildResult as EsbuildResult, Metafile } from "esbuild";
 import { IMPACT_TABLE_DEFINE, IMPACT_TABLE_FILE } from "./handler/impactSource";
 
 /** The repository root (esbuild resolves and reports paths relative to it). */
@@ -87,6 +87,20 @@ function writeAtomically(file: string, contents: Uint8Array | string): void {
     fs.renameSync(temporary, file);
 }
 
+/**
+ * esbuild, loaded only when a build is needed: it is a development dependency, and a program
+ * that finds a current bundle (built by `npm run bundle` in CI, say) runs without it.
+ */
+function loadEsbuild(): typeof import("esbuild") {
+    try {
+        return require("esbuild") as typeof import("esbuild");
+    } catch (err) {
+        throw new BundleError(
+            `the triage handler bundle must be (re)built, but esbuild cannot be loaded (${(err as Error).message.split("\n")[0]}); install the development dependencies (npm ci) or build it with npm run bundle where they are installed`,
+        );
+    }
+}
+
 export interface BuildResult {
     readonly dir: string;
     /** Bytes of index.js. */
@@ -100,9 +114,10 @@ export interface BuildResult {
 export function buildBundle(dir: string = BUNDLE_DIR): BuildResult {
     const builtAt = Date.now();
     const impactTable = fs.readFileSync(IMPACT_TABLE_FILE, "utf8");
-    let result;
+    const esbuild = loadEsbuild();
+    let result: EsbuildResult;
     try {
-        result = buildSync(bundleOptions(impactTable));
+        result = esbuild.buildSync(bundleOptions(impactTable)) as EsbuildResult;
     } catch (err) {
         const errors = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
         const detail = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text)).join("\n  ");
