@@ -186,7 +186,7 @@ function denyInsecureTransport(queueArn: string): PolicyStatement {
  * The intake queue and its dead-letter queue: only SNS sends, only from the alert and heartbeat
  * topics (the subscriptions deliver to the first and dead-letter to the second).
  */
-export function topicQueuePolicy(id: AccountIdentity, queueArn: string, topicArns: readonly string[]): PolicyDocument {
+export function topicQueuePolicy(queueArn: string, topicArns: readonly string[]): PolicyDocument {
     if (topicArns.length === 0) {
         throw new Error("topicQueuePolicy needs the topics that may send (an empty list would admit none)");
     }
@@ -197,7 +197,8 @@ export function topicQueuePolicy(id: AccountIdentity, queueArn: string, topicArn
             Principal: { Service: "sns.amazonaws.com" },
             Action: "sqs:SendMessage",
             Resource: queueArn,
-            Condition: { ArnEquals: { "aws:SourceArn": [...topicArns] }, StringEquals: { "aws:SourceAccount": id.accountId } },
+            // The topic ARNs name the account; SNS's documented condition for queue deliveries is aws:SourceArn.
+            Condition: { ArnEquals: { "aws:SourceArn": [...topicArns] } },
         },
         denyInsecureTransport(queueArn),
     ]);
@@ -207,7 +208,7 @@ export function topicQueuePolicy(id: AccountIdentity, queueArn: string, topicArn
  * The timer dead-letter queue: EventBridge dead-letters sweeps it could not deliver. (The timer
  * function's on-failure destination and the scheduler role send with their IAM permissions.)
  */
-export function timerDeadLetterQueuePolicy(id: AccountIdentity, queueArn: string, sweepRuleArn: string): PolicyDocument {
+export function timerDeadLetterQueuePolicy(queueArn: string, sweepRuleArn: string): PolicyDocument {
     return document([
         {
             Sid: "AllowSweepRule",
@@ -215,7 +216,7 @@ export function timerDeadLetterQueuePolicy(id: AccountIdentity, queueArn: string
             Principal: { Service: "events.amazonaws.com" },
             Action: "sqs:SendMessage",
             Resource: queueArn,
-            Condition: { ArnEquals: { "aws:SourceArn": sweepRuleArn }, StringEquals: { "aws:SourceAccount": id.accountId } },
+            Condition: { ArnEquals: { "aws:SourceArn": sweepRuleArn } },
         },
         denyInsecureTransport(queueArn),
     ]);

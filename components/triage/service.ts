@@ -146,7 +146,7 @@ export class TriageService extends pulumi.ComponentResource {
             (queue, i) =>
                 new aws.sqs.QueuePolicy(
                     `${name}-${i === 0 ? "intake" : "dlq"}-queue-policy`,
-                    { queueUrl: queue.url, policy: pulumi.all([identity, queue.arn, topics]).apply(([id, arn, t]) => JSON.stringify(topicQueuePolicy(id, arn, t))) },
+                    { queueUrl: queue.url, policy: pulumi.all([queue.arn, topics]).apply(([arn, t]) => JSON.stringify(topicQueuePolicy(arn, t))) },
                     parent,
                 ),
         );
@@ -320,7 +320,7 @@ export class TriageService extends pulumi.ComponentResource {
             `${name}-timer-dlq-policy`,
             {
                 queueUrl: timerDeadLetters.url,
-                policy: pulumi.all([identity, timerDeadLetters.arn, sweep.arn]).apply(([id, arn, ruleArn]) => JSON.stringify(timerDeadLetterQueuePolicy(id, arn, ruleArn))),
+                policy: pulumi.all([timerDeadLetters.arn, sweep.arn]).apply(([arn, ruleArn]) => JSON.stringify(timerDeadLetterQueuePolicy(arn, ruleArn))),
             },
             parent,
         );
