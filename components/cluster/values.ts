@@ -153,8 +153,29 @@ export function prometheusValues<T = string>(options: PrometheusValuesOptions<T>
 }
 
 /**
+ * The ENA driver's allowance counters (`ethtool -S` on an EC2 instance): how many packets EC2 queued
+ * or dropped because the instance exceeded a network allowance. rules/network.yaml reads them as
+ * `node_ethtool_<stat>`; nothing else shows that EC2 is dropping an instance's traffic.
+ */
+const ENA_ALLOWANCES = ["bw_in", "bw_out", "pps", "conntrack", "linklocal"];
+export const ENA_ALLOWANCE_STATS: readonly string[] = ENA_ALLOWANCES.map((a) => `${a}_allowance_exceeded`);
+
+/** node-exporter's ethtool stat filter (a Go regexp): exactly the ENA allowance counters. */
+export const ETHTOOL_METRICS_INCLUDE = `^(${ENA_ALLOWANCES.join("|")})_allowance_exceeded$`;
+
+/**
+ * Flags Vigil adds to the chart's (node-exporter 1.5 and later spell them this way). The ethtool
+ * collector is off by default; without the filter it would export every driver statistic, dozens
+ * per ENA queue, only for the keep-list to drop them. Reading statistics (ETHTOOL_GSTATS,
+ * GDRVINFO, GLINKSETTINGS) needs no capability, so the container keeps dropping all of them; it
+ * sees the node's interfaces because the pod already uses the host network namespace.
+ */
+export const NODE_EXPORTER_ARGS: readonly string[] = ["--collector.ethtool", `--collector.ethtool.metrics-include=${ETHTOOL_METRICS_INCLUDE}`];
+
+/**
  * Values for `prometheus-node-exporter`: on every Linux node, including tainted ones (a toleration
  * of every taint), with requests and limits; the chart's default affinity keeps it off Fargate.
+ * The ethtool collector reads the ENA allowance counters (`NODE_EXPORTER_ARGS`).
  */
 export function nodeExporterValues(resources: Resources = DEFAULT_RESOURCES.nodeExporter): Record<string, unknown> {
     const labels = vigilLabels("on-cluster-components", "node-exporter");
@@ -170,6 +191,8 @@ export function nodeExporterValues(resources: Resources = DEFAULT_RESOURCES.node
         podLabels: labels,
         // Vigil scrapes the pods; a Service annotated for scraping would invite other collectors.
         service: { enabled: false, port: PORTS.nodeExporter, targetPort: PORTS.nodeExporter },
+        // The chart passes these after its own --path.* and --web.listen-address flags.
+        extraArgs: [...NODE_EXPORTER_ARGS],
         hostNetwork: true,
         hostPID: true,
         containerSecurityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },

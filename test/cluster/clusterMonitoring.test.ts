@@ -208,6 +208,7 @@ describe("ClusterMonitoring (in-cluster Prometheus, IRSA)", function () {
     it("runs node-exporter on every node, tainted ones included, with requests and limits", () => {
         const values = one("kubernetes:helm.sh/v3:Release", "payments-prod-node-exporter").inputs.values;
         assert.deepEqual(values.tolerations, [{ operator: "Exists" }]);
+        assert.deepEqual(values.extraArgs, ["--collector.ethtool", "--collector.ethtool.metrics-include=^(bw_in|bw_out|pps|conntrack|linklocal)_allowance_exceeded$"]);
         assert.deepEqual(values.resources, { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "250m", memory: "96Mi" } });
         assert.deepEqual(values.rbac, { create: false });
         assert.equal(values.serviceAccount.automountServiceAccountToken, false);
