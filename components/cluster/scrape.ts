@@ -35,10 +35,15 @@ export const CONTROLLER_MANAGER_METRICS_PATH = "/apis/metrics.eks.amazonaws.com/
 export const PORTS = {
     nodeExporter: 9100,
     kubeStateMetrics: 8080,
+    /** kube-state-metrics' own telemetry (list/watch results): KubeStateMetricsListErrors/WatchErrors read it. */
+    kubeStateMetricsTelemetry: 8081,
     coreDns: 9153,
     awsNode: 61678,
     prometheus: 9090,
 } as const;
+
+/** The `endpoint` label of kube-state-metrics' telemetry target. */
+export const KUBE_STATE_METRICS_TELEMETRY_ENDPOINT = "telemetry";
 
 /** Pod labels (`app.kubernetes.io/name`) the exporter charts give their pods. */
 export const EXPORTER_POD_NAMES = {
@@ -157,12 +162,12 @@ function kubeletJob(jobName: string, kubeletPath: "/metrics" | "/metrics/cadviso
     };
 }
 
-/** Keeps Running pods of one namespace whose label and container port match. */
-function podSelector(namespace: string, labelMeta: string, labelValue: string, port: number): RelabelConfig[] {
+/** Keeps Running pods of one namespace whose label matches, one target per listed container port. */
+function podSelector(namespace: string, labelMeta: string, labelValue: string, ports: readonly number[]): RelabelConfig[] {
     return [
         {
             source_labels: ["__meta_kubernetes_namespace", labelMeta, "__meta_kubernetes_pod_container_port_number"],
-            regex: `${namespace};${labelValue};${port}`,
+            regex: `${namespace};${labelValue};${ports.length === 1 ? ports[0] : `(${ports.join("|")})`}`,
             action: "keep",
         },
         // Completed and failed pods of a rollout are not targets.
@@ -233,18 +238,18 @@ export function scrapeJobs(options: ScrapeJobOptions): ScrapeConfig[] {
         {
             job_name: "kube-dns",
             kubernetes_sd_configs: [{ role: "pod", namespaces: { names: ["kube-system"] } }],
-            relabel_configs: [...podSelector("kube-system", "__meta_kubernetes_pod_label_k8s_app", "kube-dns", PORTS.coreDns), ...POD_TARGET_LABELS],
+            relabel_configs: [...podSelector("kube-system", "__meta_kubernetes_pod_label_k8s_app", "kube-dns", [PORTS.coreDns]), ...POD_TARGET_LABELS],
         },
         {
             job_name: "aws-node",
             kubernetes_sd_configs: [{ role: "pod", namespaces: { names: ["kube-system"] } }],
-            relabel_configs: [...podSelector("kube-system", "__meta_kubernetes_pod_label_k8s_app", "aws-node", PORTS.awsNode), ...POD_TARGET_LABELS],
+            relabel_configs: [...podSelector("kube-system", "__meta_kubernetes_pod_label_k8s_app", "aws-node", [PORTS.awsNode]), ...POD_TARGET_LABELS],
         },
         {
             job_name: "node-exporter",
             kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [namespace] } }],
             relabel_configs: [
-                ...podSelector(namespace, "__meta_kubernetes_pod_label_app_kubernetes_io_name", EXPORTER_POD_NAMES.nodeExporter, PORTS.nodeExporter),
+                ...podSelector(namespace, "__meta_kubernetes_pod_label_app_kubernetes_io_name", EXPORTER_POD_NAMES.nodeExporter, [PORTS.nodeExporter]),
                 // Node-level series: one instance per node, named after it (as kube-prometheus does).
                 { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "instance" },
                 { source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "node" },
@@ -256,7 +261,22 @@ export function scrapeJobs(options: ScrapeJobOptions): ScrapeConfig[] {
             // and its target gets no namespace/pod labels that would stick to cluster-level series.
             honor_labels: true,
             kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [namespace] } }],
-            relabel_configs: podSelector(namespace, "__meta_kubernetes_pod_label_app_kubernetes_io_name", EXPORTER_POD_NAMES.kubeStateMetrics, PORTS.kubeStateMetrics),
+            relabel_configs: [
+                // Two targets per pod: the object metrics, and its own telemetry (list/watch
+                // results), which the pipeline alerts select with job="kube-state-metrics" too.
+                ...podSelector(namespace, "__meta_kubernetes_pod_label_app_kubernetes_io_name", EXPORTER_POD_NAMES.kubeStateMetrics, [
+                    PORTS.kubeStateMetrics,
+                    PORTS.kubeStateMetricsTelemetry,
+                ]),
+                // The telemetry target is told apart by endpoint="telemetry" (and its port);
+                // the object metrics get no extra label.
+                {
+                    source_labels: ["__meta_kubernetes_pod_container_port_number"],
+                    regex: String(PORTS.kubeStateMetricsTelemetry),
+                    target_label: "endpoint",
+                    replacement: KUBE_STATE_METRICS_TELEMETRY_ENDPOINT,
+                },
+            ],
         },
     );
     if (collector === "prometheus") {
@@ -290,9 +310,16 @@ export function keepRelabelConfig(keep: readonly string[]): RelabelConfig {
     return { source_labels: ["__name__"], regex: normaliseKeepList(keep).join("|"), action: "keep" };
 }
 
-/** kube-state-metrics allowlist: the `kube_*` names of the keep-list (empty means "expose all"). */
+/** The prefix of kube-state-metrics' telemetry series (port 8081), which its allowlist does not govern. */
+export const KUBE_STATE_METRICS_TELEMETRY_PREFIX = "kube_state_metrics_";
+
+/**
+ * kube-state-metrics allowlist (`--metric-allowlist`): the `kube_*` names of the keep-list (empty
+ * means "expose all"), without the exporter's own telemetry series, which the telemetry endpoint
+ * serves whatever the allowlist says.
+ */
 export function kubeStateMetricsAllowlist(keep: readonly string[]): string[] {
-    return [...new Set(keep)].filter((name) => name.startsWith("kube_")).sort();
+    return [...new Set(keep)].filter((name) => name.startsWith("kube_") && !name.startsWith(KUBE_STATE_METRICS_TELEMETRY_PREFIX)).sort();
 }
 
 function checkCluster(cluster: string): void {

@@ -234,7 +234,33 @@ export const KUBE_STATE_METRICS_COLLECTORS: Readonly<Record<string, { readonly a
     volumeattachments: { apiGroups: ["storage.k8s.io"], resource: "volumeattachments" },
 };
 
-/** Values for `kube-state-metrics`, exposing only the `kube_*` metrics the keep-list needs. */
+/**
+ * Object labels kube-state-metrics exports, by collector, as `label_<key>` on `kube_<object>_labels`
+ * (it exports none unless allowed): the ones rules select on. A PersistentVolumeClaim labelled
+ * excluded_from_alerts=true stays out of the volume alerts (rules/storage.yaml).
+ */
+export const KUBE_STATE_METRICS_LABELS: Readonly<Record<string, readonly string[]>> = {
+    persistentvolumeclaims: ["excluded_from_alerts"],
+};
+
+/** `--metric-labels-allowlist` entries (`<collector>=[<key>,...]`), one per collector. */
+export function kubeStateMetricsLabelsAllowlist(labels: Readonly<Record<string, readonly string[]>> = KUBE_STATE_METRICS_LABELS): string[] {
+    return Object.entries(labels).map(([collector, keys]) => {
+        if (!(collector in KUBE_STATE_METRICS_COLLECTORS)) {
+            throw new Error(`kube-state-metrics label allowlist: got collector ${JSON.stringify(collector)}; allowed: one of ${Object.keys(KUBE_STATE_METRICS_COLLECTORS).join(", ")}`);
+        }
+        const bad = keys.find((k) => !/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(k));
+        if (keys.length === 0 || bad !== undefined) {
+            throw new Error(`kube-state-metrics label allowlist for ${collector}: got ${JSON.stringify(keys)}; allowed: one or more Kubernetes label keys`);
+        }
+        return `${collector}=[${keys.join(",")}]`;
+    });
+}
+
+/**
+ * Values for `kube-state-metrics`, exposing only the `kube_*` metrics the keep-list needs and the
+ * object labels rules select on, with its telemetry endpoint (list/watch results) on its own port.
+ */
 export function kubeStateMetricsValues(allowlist: readonly string[], resources: Resources = DEFAULT_RESOURCES.kubeStateMetrics): Record<string, unknown> {
     const labels = vigilLabels("on-cluster-components", "kube-state-metrics");
     return {
@@ -244,11 +270,14 @@ export function kubeStateMetricsValues(allowlist: readonly string[], resources: 
         serviceAccount: { create: true, name: SERVICE_ACCOUNTS.kubeStateMetrics },
         collectors: Object.keys(KUBE_STATE_METRICS_COLLECTORS),
         metricAllowlist: [...allowlist],
+        metricLabelsAllowlist: kubeStateMetricsLabelsAllowlist(),
         resources,
         customLabels: labels,
         podLabels: labels,
         prometheusScrape: false,
-        selfMonitor: { enabled: false },
+        // Declares the telemetry container port, so the pod-role scrape job finds it; no
+        // ServiceMonitor (prometheus.monitor is off).
+        selfMonitor: { enabled: true, telemetryPort: PORTS.kubeStateMetricsTelemetry },
         prometheus: { monitor: { enabled: false } },
     };
 }

@@ -217,6 +217,8 @@ describe("ClusterMonitoring (in-cluster Prometheus, IRSA)", function () {
     it("limits kube-state-metrics to the kube_* names of the keep-list and never to secrets", () => {
         const values = one("kubernetes:helm.sh/v3:Release", "payments-prod-kube-state-metrics").inputs.values;
         assert.deepEqual(values.metricAllowlist, ["kube_node_info", "kube_pod_info"]);
+        assert.deepEqual(values.metricLabelsAllowlist, ["persistentvolumeclaims=[excluded_from_alerts]"]);
+        assert.deepEqual(values.selfMonitor, { enabled: true, telemetryPort: 8081 });
         assert.ok(!values.collectors.includes("secrets"));
         assert.deepEqual(values.resources, { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } });
         assert.deepEqual(values.serviceAccount, { create: true, name: "vigil-kube-state-metrics" });

@@ -4,11 +4,10 @@
 // unprivileged user with no capabilities (the posture the chart's pod runs with).
 
 import * as assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
-import * as net from "node:net";
 import { loadRuleFiles, ruleMetricNames } from "../../components/metrics";
 import { ENA_ALLOWANCE_STATS, ETHTOOL_METRICS_INCLUDE, NODE_EXPORTER_ARGS, nodeExporterValues } from "../../components/cluster/values";
 import { requireTool } from "../support/tools";
+import { freePort, Running, start, stop } from "./processes";
 
 const NODE_EXPORTER = "prometheus-node-exporter";
 
@@ -47,31 +46,12 @@ describe("node-exporter values: the ethtool collector", () => {
     });
 });
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
 describe("node-exporter with Vigil's flags, run for real", function () {
     this.timeout(30_000);
-    const running: ChildProcess[] = [];
+    const running: Running[] = [];
 
     after(async () => {
-        for (const p of running) {
-            if (p.exitCode === null && p.signalCode === null) {
-                await new Promise<void>((resolve) => {
-                    p.once("exit", () => resolve());
-                    p.kill("SIGTERM");
-                });
-            }
-        }
+        await Promise.all(running.map(stop));
     });
 
     /** Starts node-exporter with only the ethtool collector, as uid/gid 65534 without capabilities, and returns its /metrics text. */
@@ -82,11 +62,9 @@ describe("node-exporter with Vigil's flags, run for real", function () {
         // As root, drop to the chart's user and clear every capability set; otherwise the test
         // already runs unprivileged.
         const argv = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", ...command] : command;
-        const output: string[] = [];
-        const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-        child.stdout?.on("data", (d) => output.push(String(d)));
-        child.stderr?.on("data", (d) => output.push(String(d)));
-        running.push(child);
+        const exporter = start(argv[0], argv.slice(1));
+        running.push(exporter);
+        const { child, output } = exporter;
         const deadline = Date.now() + 15_000;
         while (Date.now() < deadline) {
             if (child.exitCode !== null) {
@@ -96,7 +74,7 @@ describe("node-exporter with Vigil's flags, run for real", function () {
                 const response = await fetch(`http://127.0.0.1:${port}/metrics`);
                 if (response.ok) {
                     const text = await response.text();
-                    child.kill("SIGTERM");
+                    await stop(exporter);
                     return text;
                 }
             } catch {

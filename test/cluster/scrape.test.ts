@@ -72,7 +72,7 @@ describe("scrape jobs", () => {
         assert.equal(keepOf("kube-dns"), "kube-system;kube-dns;9153");
         assert.equal(keepOf("aws-node"), "kube-system;aws-node;61678");
         assert.equal(keepOf("node-exporter"), "obs;prometheus-node-exporter;9100");
-        assert.equal(keepOf("kube-state-metrics"), "obs;kube-state-metrics;8080");
+        assert.equal(keepOf("kube-state-metrics"), "obs;kube-state-metrics;(8080|8081)", "object metrics and telemetry");
         assert.equal(job(jobs, "kube-state-metrics").honor_labels, true);
         assert.ok(!(job(jobs, "kube-state-metrics").relabel_configs ?? []).some((r) => r.target_label === "namespace"), "no namespace label on cluster-level series");
         assert.ok((job(jobs, "node-exporter").relabel_configs ?? []).some((r) => r.target_label === "instance" && r.source_labels?.[0] === "__meta_kubernetes_pod_node_name"));
