@@ -1,7 +1,8 @@
 // `npm run triage:replay -- <file|dir>... [--now ISO] [--advance DURATION] [--impact FILE]`
 // (DESIGN.md, "Triage replay"): feeds recorded messages through the same triage engine the Lambda
-// runs, with an in-memory store and recording notifier/incident/timer ports, in file order; then
-// advances the clock (firing due reply timers, then a sweep) and prints the cases as JSON.
+// runs, with an in-memory store and recording ports (customer notifications, operator notices,
+// incidents, timers), in file order; then advances the clock (firing due reply timers, then a
+// sweep) and prints the cases as JSON.
 //
 // Exit codes: 0 replayed, 2 bad arguments or unreadable input (the message says which), 3 internal error.
 
@@ -159,9 +160,10 @@ export async function replay(args: ReplayArgs, impactTable: ImpactTable): Promis
     const clock = new ManualClock(args.now ?? new Date());
     const store = new MemoryStore();
     const notifier = new RecordingNotifier();
+    const operatorNotifier = new RecordingNotifier();
     const incidents = new RecordingIncidents();
     const timers = new RecordingTimers();
-    const engine = new TriageEngine({ store, notifier, incidents, timers, clock, impactTable, settings: DEFAULT_SETTINGS });
+    const engine = new TriageEngine({ store, notifier, operatorNotifier, incidents, timers, clock, impactTable, settings: DEFAULT_SETTINGS });
     const notes: string[] = [];
     const counts = { messages: 0, alerts: 0, duplicates: 0, heartbeats: 0, ignored: 0, unparsed: 0 };
     for (const file of files) {
@@ -197,7 +199,7 @@ export async function replay(args: ReplayArgs, impactTable: ImpactTable): Promis
     notes.unshift(
         `replayed ${counts.messages} message(s) from ${files.length} file(s): ${counts.alerts} alert observation(s) (${counts.duplicates} duplicate), ` +
             `${counts.heartbeats} heartbeat(s), ${counts.ignored} ignored, ${counts.unparsed} unparsed; ` +
-            `${notifier.sent.length} notification(s), ${incidents.opened.length} incident(s) opened; clock ${clock.now().toISOString()}`,
+            `${notifier.sent.length} notification(s), ${incidents.opened.length} incident(s) opened, ${operatorNotifier.sent.length} operator notice(s); clock ${clock.now().toISOString()}`,
     );
     for (const heartbeat of store.heartbeats()) {
         notes.push(`heartbeat ${heartbeat.cluster || "(no cluster label)"}: last ${heartbeat.at} (${heartbeat.status})`);

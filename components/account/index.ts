@@ -58,7 +58,7 @@ export class AccountMonitoring extends pulumi.ComponentResource {
     public readonly heartbeatTopicArn: pulumi.Output<string>;
     /** The topic that carries notifications to the customer (created, or the one given). */
     public readonly notificationTopicArn: pulumi.Output<string>;
-    /** The topic of the pipeline's own alarms, subscribed by the operators. */
+    /** The topic of the pipeline's own alarms and triage's operator notices, subscribed by the operators. */
     public readonly pipelineTopicArn: pulumi.Output<string>;
     /** CMK of the SNS topics and of the SQS queues that receive from them. */
     public readonly keyArn: pulumi.Output<string>;

@@ -194,7 +194,11 @@ export function heartbeatTopicPolicy(id: AccountIdentity, topicArn: string, work
     return { Version: "2012-10-17", Statement: [ampPublish(id, topicArn, workspaceArn), denyInsecureTransport("sns:Publish", topicArn)] };
 }
 
-/** The pipeline topic: only this account's CloudWatch alarms publish (operators subscribe). */
+/**
+ * The pipeline topic: this account's CloudWatch alarms publish (operators subscribe). The triage
+ * functions publish operator notices to it with their IAM roles (same account, so their identity
+ * policies are enough; this policy refuses only plain HTTP to them).
+ */
 export function pipelineTopicPolicy(id: AccountIdentity, topicArn: string): PolicyDocument {
     return { Version: "2012-10-17", Statement: [cloudWatchPublish(id, topicArn), denyInsecureTransport("sns:Publish", topicArn)] };
 }

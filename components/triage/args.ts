@@ -15,7 +15,10 @@ export interface TriageServiceArgs {
     readonly heartbeatTopicArn: pulumi.Input<string>;
     /** The customer notifications topic the engine publishes to (AccountMonitoring.notificationTopicArn). */
     readonly notificationTopicArn: pulumi.Input<string>;
-    /** The operators' topic the service's alarms notify (AccountMonitoring.pipelineTopicArn). */
+    /**
+     * The operators' topic (AccountMonitoring.pipelineTopicArn): the service's alarms notify it, and
+     * the engine publishes operator notices to it (OPERATOR_TOPIC_ARN).
+     */
     readonly pipelineTopicArn: pulumi.Input<string>;
     /**
      * The CMK of the topics (AccountMonitoring.keyArn): it encrypts the intake and dead-letter queues,
@@ -232,9 +235,10 @@ export const RUNTIME_ENV_VARS = ["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME"] as c
  * Each function's environment: the engine's variables (handler/config.ts ENV_VARS) its entry point
  * reads, and RUNTIME_ENV_VARS. Intake and timer get all of them (the timer function is the target
  * of its own timers and falls back to its own ARN: naming it would make the function depend on
- * itself). The reply function gets what a reply needs: it asks no one and touches no timer.
+ * itself); their operator notices go to the pipeline topic. The reply function gets what a reply
+ * needs: it asks no one, notifies no operator and touches no timer.
  */
-export function functionEnvironment<T>(role: FunctionRole, a: ResolvedTriageArgs, inputs: EnvironmentInputs<T>): Record<string, T | string> {
+export function functionEnvironment<T>(role: FunctionRole, a: ResolvedTriageArgs, inputs: EnvironmentInputs<T>): Record<string, T | pulumi.Input<string>> {
     const settings: Record<string, string> = {
         REPLY_WINDOW_SECONDS: String(a.replyWindowSeconds),
         REPLY_GRACE_SECONDS: String(a.replyGraceSeconds),
@@ -255,6 +259,7 @@ export function functionEnvironment<T>(role: FunctionRole, a: ResolvedTriageArgs
     return {
         ...runtime,
         ...store,
+        OPERATOR_TOPIC_ARN: a.pipelineTopicArn,
         REPLY_BASE_URL: inputs.replyBaseUrl,
         ...(role === "intake" ? { TIMER_FUNCTION_ARN: inputs.timerFunctionArn as T } : {}),
         SCHEDULER_ROLE_ARN: inputs.schedulerRoleArn,

@@ -35,6 +35,8 @@ export interface FunctionPolicyArgs {
 }
 
 export interface EngineFunctionPolicyArgs extends FunctionPolicyArgs {
+    /** The pipeline topic, where operator notices go (encrypted with `keyArn`). */
+    readonly operatorTopicArn: string;
     readonly scheduleGroupName: string;
     /** Prefix of the reply timers' names (SCHEDULE_NAME_PREFIX). */
     readonly scheduleNamePrefix: string;
@@ -80,6 +82,15 @@ function publishNotifications(topicArn: string): PolicyStatement {
     return { Sid: "PublishNotifications", Effect: "Allow", Action: "sns:Publish", Resource: topicArn };
 }
 
+function publishOperatorNotices(topicArn: string): PolicyStatement {
+    return { Sid: "PublishOperatorNotices", Effect: "Allow", Action: "sns:Publish", Resource: topicArn };
+}
+
+/** The statements that let an engine function publish: notifications, operator notices, and the key they need. */
+function publishing(a: EngineFunctionPolicyArgs, queueServices: string[]): PolicyStatement[] {
+    return [topicKey(a.identity, a.keyArn, queueServices), publishNotifications(a.notificationTopicArn), publishOperatorNotices(a.operatorTopicArn)];
+}
+
 function incidents(id: AccountIdentity): PolicyStatement[] {
     return [
         { Sid: "OpenIncidents", Effect: "Allow", Action: "ssm:CreateOpsItem", Resource: "*", Condition: inRegion(id) },
@@ -123,8 +134,7 @@ export function intakePolicy(a: IntakePolicyArgs): PolicyDocument {
         tracing(id),
         { Sid: "ReadIntakeQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: a.intakeQueueArn },
         table(TABLE_ACTIONS.intake, a.tableArn),
-        topicKey(id, a.keyArn, ["sqs", "sns"]),
-        publishNotifications(a.notificationTopicArn),
+        ...publishing(a, ["sqs", "sns"]),
         ...incidents(id),
         ...replyTimers(a),
         { Sid: "NodeClusters", Effect: "Allow", Action: "ec2:DescribeInstances", Resource: "*", Condition: inRegion(id) },
@@ -148,8 +158,7 @@ export function timerPolicy(a: TimerPolicyArgs): PolicyDocument {
         tracing(id),
         table(TABLE_ACTIONS.timer, a.tableArn),
         { Sid: "DueIndex", Effect: "Allow", Action: "dynamodb:Query", Resource: `${a.tableArn}/index/${DUE_INDEX}` },
-        topicKey(id, a.keyArn, ["sns", "sqs"]),
-        publishNotifications(a.notificationTopicArn),
+        ...publishing(a, ["sns", "sqs"]),
         ...incidents(id),
         ...replyTimers(a),
         { Sid: "DeadLetterFailedInvocations", Effect: "Allow", Action: "sqs:SendMessage", Resource: a.timerDeadLetterQueueArn },

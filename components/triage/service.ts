@@ -9,6 +9,7 @@
 //   reply links ─▶ HTTP API (throttled) ─▶ reply function (replyHandler) ─▶ case table only
 //   EventBridge Scheduler (one-time reply timers) ┐
 //   EventBridge rule (periodic sweep)             ┴▶ timer function (timerHandler) ─▶ DLQ on failure
+//   intake and timer functions ─▶ operator notices ─▶ pipeline topic
 //
 // The class only wires resources; names, sizes, environments, policies and alarms come from the
 // pure functions in args.ts and policies.ts, and the code from the bundle (bundle.ts).
@@ -185,18 +186,26 @@ export class TriageService extends pulumi.ComponentResource {
 
         // ---- permissions ------------------------------------------------------------------------
         const scheduleNamePrefix = DEFAULT_SETTINGS.scheduleNamePrefix;
-        const common = pulumi.all([identity, table.arn, args.keyArn, args.notificationTopicArn, scheduleGroup.name, schedulerRole.arn]);
+        // What both engine functions (intake and timer) may use, whatever else each does.
+        const engine = pulumi
+            .all([identity, table.arn, args.keyArn, args.notificationTopicArn, args.pipelineTopicArn, scheduleGroup.name, schedulerRole.arn])
+            .apply(([id, tableArn, keyArn, notificationTopicArn, operatorTopicArn, scheduleGroupName, schedulerRoleArn]) => ({
+                identity: id,
+                tableArn,
+                keyArn,
+                notificationTopicArn,
+                operatorTopicArn,
+                scheduleGroupName,
+                scheduleNamePrefix,
+                schedulerRoleArn,
+            }));
         const intakePermissions = new aws.iam.RolePolicy(
             `${name}-intake-permissions`,
             {
                 role: roles.intake.id,
                 policy: pulumi
-                    .all([common, logGroups.intake.arn, intakeQueue.arn])
-                    .apply(([[id, tableArn, keyArn, topicArn, group, schedulerRoleArn], logGroupArn, queueArn]) =>
-                        JSON.stringify(
-                            intakePolicy({ identity: id, logGroupArn, tableArn, keyArn, notificationTopicArn: topicArn, scheduleGroupName: group, scheduleNamePrefix, schedulerRoleArn, intakeQueueArn: queueArn }),
-                        ),
-                    ),
+                    .all([engine, logGroups.intake.arn, intakeQueue.arn])
+                    .apply(([e, logGroupArn, intakeQueueArn]) => JSON.stringify(intakePolicy({ ...e, logGroupArn, intakeQueueArn }))),
             },
             parent,
         );
@@ -213,12 +222,8 @@ export class TriageService extends pulumi.ComponentResource {
             {
                 role: roles.timer.id,
                 policy: pulumi
-                    .all([common, logGroups.timer.arn, timerDeadLetters.arn])
-                    .apply(([[id, tableArn, keyArn, topicArn, group, schedulerRoleArn], logGroupArn, dlqArn]) =>
-                        JSON.stringify(
-                            timerPolicy({ identity: id, logGroupArn, tableArn, keyArn, notificationTopicArn: topicArn, scheduleGroupName: group, scheduleNamePrefix, schedulerRoleArn, timerDeadLetterQueueArn: dlqArn }),
-                        ),
-                    ),
+                    .all([engine, logGroups.timer.arn, timerDeadLetters.arn])
+                    .apply(([e, logGroupArn, timerDeadLetterQueueArn]) => JSON.stringify(timerPolicy({ ...e, logGroupArn, timerDeadLetterQueueArn }))),
             },
             parent,
         );

@@ -303,6 +303,16 @@ Promise.resolve().then(() => ${call}).then((r) => process.stdout.write(JSON.stri
             assert.deepEqual(aws.calls.slice(before), [], "the deployed reply function called no service but DynamoDB");
         });
 
+        it("intake: a no-impact pipeline alert reaches the operator on the pipeline topic the component names", async () => {
+            const before = aws.calls.length;
+            const out = await invoke("intake", { Records: [sqsRecord("target-down", fixtureJson("amp/11-target-down-pipeline.sns.json"))] }, "m.handler(event, context)");
+            assert.deepEqual(out, { ok: { batchItemFailures: [] } });
+            const calls = aws.calls.slice(before);
+            assert.deepEqual(calls.map((c) => [c.service, c.action, c.params.TopicArn, c.params.Subject]), [
+                ["sns", "Publish", topics().pipelineTopicArn, "[Vigil] Operator notice: TargetDown (payments-prod)"],
+            ]);
+        });
+
         it("timer: handles its payloads, and its stack traces point into the TypeScript sources", async () => {
             const due = await invoke("timer", { kind: "reply-timeout", caseId: caseIdFor("prometheus:3f1c9a4be07d2e11"), deadline: "2024-05-04T12:00:00.000Z" }, "m.timerHandler(event, context)");
             assert.deepEqual(due, { ok: { kind: "reply-timeout", result: "not-due" } });

@@ -28,6 +28,7 @@ const ARN = {
     table: "arn:aws:dynamodb:eu-west-1:111122223333:table/vigil-triage-cases-1a2b3c4",
     key: "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8091-a2b3c4d5e6f7",
     topic: "arn:aws:sns:eu-west-1:111122223333:vigil-notifications-9b4162a",
+    pipeline: "arn:aws:sns:eu-west-1:111122223333:vigil-pipeline-1c2d3e4",
     alerts: "arn:aws:sns:eu-west-1:111122223333:vigil-alerts-0328fb5",
     heartbeat: "arn:aws:sns:eu-west-1:111122223333:vigil-heartbeat-5d6e7f8",
     queue: "arn:aws:sqs:eu-west-1:111122223333:vigil-triage-intake-d8eae9f",
@@ -38,7 +39,7 @@ const ARN = {
     sweepRule: "arn:aws:events:eu-west-1:111122223333:rule/vigil-triage-sweep-1234567",
     logGroup: (role: string) => `arn:aws:logs:eu-west-1:111122223333:log-group:/vigil/vigil-triage/${role}`,
 };
-const ENGINE = { identity: ID, tableArn: ARN.table, keyArn: ARN.key, notificationTopicArn: ARN.topic, scheduleGroupName: "vigil-triage-timers-7e000dd", scheduleNamePrefix: "vigil-reply-", schedulerRoleArn: ARN.schedulerRole };
+const ENGINE = { identity: ID, tableArn: ARN.table, keyArn: ARN.key, notificationTopicArn: ARN.topic, operatorTopicArn: ARN.pipeline, scheduleGroupName: "vigil-triage-timers-7e000dd", scheduleNamePrefix: "vigil-reply-", schedulerRoleArn: ARN.schedulerRole };
 
 interface Grant {
     readonly sid?: string;
@@ -118,7 +119,7 @@ describe("triage service policies", () => {
                 "dynamodb:UpdateItem": [ARN.table],
                 "kms:Decrypt": [ARN.key],
                 "kms:GenerateDataKey": [ARN.key],
-                "sns:Publish": [ARN.topic],
+                "sns:Publish": [ARN.topic, ARN.pipeline],
                 "ssm:CreateOpsItem": ["*"],
                 "ssm:AddTagsToResource": ["arn:aws:ssm:eu-west-1:111122223333:opsitem/*"],
                 "scheduler:CreateSchedule": ["arn:aws:scheduler:eu-west-1:111122223333:schedule/vigil-triage-timers-7e000dd/vigil-reply-*"],
@@ -153,7 +154,7 @@ describe("triage service policies", () => {
             "dynamodb:Query": [`${ARN.table}/index/due`],
             "kms:Decrypt": [ARN.key],
             "kms:GenerateDataKey": [ARN.key],
-            "sns:Publish": [ARN.topic],
+            "sns:Publish": [ARN.topic, ARN.pipeline],
             "ssm:CreateOpsItem": ["*"],
             "ssm:AddTagsToResource": ["arn:aws:ssm:eu-west-1:111122223333:opsitem/*"],
             "scheduler:CreateSchedule": ["arn:aws:scheduler:eu-west-1:111122223333:schedule/vigil-triage-timers-7e000dd/vigil-reply-*"],
@@ -162,6 +163,18 @@ describe("triage service policies", () => {
             "sqs:SendMessage": [ARN.timerDlq],
         });
         assert.deepEqual(wildcardProblems(timer), []);
+    });
+
+    it("intake and timer publish operator notices to exactly the pipeline topic, whose key they use through SNS; the reply function cannot", () => {
+        for (const doc of [intake, timer]) {
+            const notices = grants(doc).filter((g) => g.sid === "PublishOperatorNotices");
+            assert.deepEqual(notices.map((g) => [g.actions, g.resources, g.condition]), [[["sns:Publish"], [ARN.pipeline], undefined]]);
+            // The pipeline topic is encrypted with the account's CMK (keyArn): usable through SNS.
+            const key = grants(doc).find((g) => g.sid === "UseTopicKey");
+            assert.deepEqual(key?.resources, [ARN.key]);
+            assert.ok((key?.condition?.StringEquals?.["kms:ViaService"] as string[]).includes("sns.eu-west-1.amazonaws.com"));
+        }
+        assert.equal(allowed(reply).has("sns:Publish"), false);
     });
 
     it("the key is usable only through SNS and SQS, and the scheduler role only by Scheduler", () => {
@@ -253,7 +266,7 @@ describe("triage service policies", () => {
                 scheduleGroup: "vigil-triage-timers-7e000dd",
                 timerDeadLetterArn: ARN.timerDlq,
             });
-            return readConfig(entry, env).settings;
+            return readConfig(entry, env as Record<string, string>).settings;
         }
         const TOPICS = { alertTopicArn: ARN.alerts, heartbeatTopicArn: ARN.heartbeat, notificationTopicArn: ARN.topic, pipelineTopicArn: ARN.topic, keyArn: ARN.key, logKeyArn: ARN.key };
 

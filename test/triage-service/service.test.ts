@@ -206,6 +206,7 @@ describe("TriageService (Pulumi mocks)", function () {
             const config = readConfig(ENTRY_POINTS[role], env);
             assert.equal(config.tableName, named("tri-cases").state.name);
             assert.equal(config.notificationTopicArn, ARGS.notificationTopicArn);
+            assert.equal(config.operatorTopicArn, role === "reply" ? undefined : ARGS.pipelineTopicArn, `${role}: operator notices go to the pipeline topic`);
             assert.equal(env.POWERTOOLS_SERVICE_NAME, `vigil-triage-${role}`);
         }
         assert.deepEqual([...seen].filter((k) => !RUNTIME_ENV_VARS.includes(k as never)).sort(), [...ENGINE_ENV_VARS].sort(), "every variable the engine reads is set on some function");
@@ -222,7 +223,7 @@ describe("TriageService (Pulumi mocks)", function () {
         assert.equal(timer.timerFunctionArn, undefined, "the timer function targets itself (its own ARN at run time)");
         assert.equal(timer.replyBaseUrl, api.state.apiEndpoint);
         const replyEnv = fn("reply").inputs.environment.variables;
-        for (const absent of ["REPLY_BASE_URL", "TIMER_FUNCTION_ARN", "SCHEDULER_ROLE_ARN", "SCHEDULE_GROUP", "TIMER_DEAD_LETTER_ARN", "OPSITEM_SOURCE"]) {
+        for (const absent of ["OPERATOR_TOPIC_ARN", "REPLY_BASE_URL", "TIMER_FUNCTION_ARN", "SCHEDULER_ROLE_ARN", "SCHEDULE_GROUP", "TIMER_DEAD_LETTER_ARN", "OPSITEM_SOURCE"]) {
             assert.equal(replyEnv[absent], undefined, `the reply function does not get ${absent}`);
         }
         assert.equal(readConfig("replyHandler", replyEnv).settings.claimLeaseSeconds, 60, "the sweep takes a reply's work over a minute later");
@@ -385,6 +386,7 @@ describe("TriageService (Pulumi mocks)", function () {
             tableArn: named("tri-cases").state.arn,
             keyArn: ARGS.keyArn,
             notificationTopicArn: ARGS.notificationTopicArn,
+            operatorTopicArn: ARGS.pipelineTopicArn,
             scheduleGroupName: named("tri-timers").state.name,
             scheduleNamePrefix: "vigil-reply-",
             schedulerRoleArn: named("tri-scheduler-role").state.arn,

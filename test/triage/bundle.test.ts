@@ -84,6 +84,7 @@ describe("triage handler bundle", function () {
                 POWERTOOLS_LOG_LEVEL: "SILENT",
                 TABLE_NAME: table,
                 NOTIFICATION_TOPIC_ARN: "arn:aws:sns:eu-west-1:111122223333:vigil-notifications",
+                OPERATOR_TOPIC_ARN: "arn:aws:sns:eu-west-1:111122223333:vigil-pipeline",
                 REPLY_BASE_URL: "https://reply.vigil.example",
                 TIMER_FUNCTION_ARN: "arn:aws:lambda:eu-west-1:111122223333:function:vigil-triage-timer",
                 SCHEDULER_ROLE_ARN: "arn:aws:iam::111122223333:role/vigil-triage-scheduler",

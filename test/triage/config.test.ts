@@ -6,6 +6,7 @@ import { ConfigurationError, ENV_VAR_NAMES, ENV_VARS, readConfig } from "../../c
 const VALID = {
     TABLE_NAME: "vigil-triage",
     NOTIFICATION_TOPIC_ARN: "arn:aws:sns:eu-west-1:111122223333:vigil-notifications",
+    OPERATOR_TOPIC_ARN: "arn:aws:sns:eu-west-1:111122223333:vigil-pipeline",
     REPLY_BASE_URL: "https://abcdefghij.lambda-url.eu-west-1.on.aws/",
     TIMER_FUNCTION_ARN: "arn:aws:lambda:eu-west-1:111122223333:function:vigil-triage-timer",
     SCHEDULER_ROLE_ARN: "arn:aws:iam::111122223333:role/vigil-triage-scheduler",
@@ -23,6 +24,7 @@ describe("triage configuration (environment variables)", () => {
     it("reads a complete environment with the defaults", () => {
         const config = readConfig("handler", VALID);
         assert.equal(config.tableName, "vigil-triage");
+        assert.equal(config.operatorTopicArn, "arn:aws:sns:eu-west-1:111122223333:vigil-pipeline");
         assert.equal(config.replyBaseUrl, "https://abcdefghij.lambda-url.eu-west-1.on.aws");
         assert.equal(config.scheduleGroup, "default");
         assert.equal(config.opsItemSource, "Vigil");
@@ -36,19 +38,24 @@ describe("triage configuration (environment variables)", () => {
 
     it("requires per entry point exactly what that function uses", () => {
         const required = (entry: "handler" | "replyHandler" | "timerHandler") => ENV_VARS.filter((v) => v.requiredBy.includes(entry)).map((v) => v.name);
-        assert.deepEqual(required("handler"), ["TABLE_NAME", "NOTIFICATION_TOPIC_ARN", "REPLY_BASE_URL", "TIMER_FUNCTION_ARN", "SCHEDULER_ROLE_ARN"]);
+        assert.deepEqual(required("handler"), ["TABLE_NAME", "NOTIFICATION_TOPIC_ARN", "OPERATOR_TOPIC_ARN", "REPLY_BASE_URL", "TIMER_FUNCTION_ARN", "SCHEDULER_ROLE_ARN"]);
         assert.deepEqual(required("replyHandler"), ["TABLE_NAME", "NOTIFICATION_TOPIC_ARN"]);
-        assert.deepEqual(required("timerHandler"), ["TABLE_NAME", "NOTIFICATION_TOPIC_ARN", "REPLY_BASE_URL", "SCHEDULER_ROLE_ARN"]);
+        assert.deepEqual(required("timerHandler"), ["TABLE_NAME", "NOTIFICATION_TOPIC_ARN", "OPERATOR_TOPIC_ARN", "REPLY_BASE_URL", "SCHEDULER_ROLE_ARN"]);
+        for (const name of required("timerHandler")) {
+            rejects({ ...VALID, [name]: undefined }, "timerHandler", new RegExp(`environment variable ${name} is not set; the timerHandler function requires it`), name);
+        }
         for (const name of required("handler")) {
             rejects({ ...VALID, [name]: undefined }, "handler", new RegExp(`environment variable ${name} is not set; the handler function requires it`), name);
             rejects({ ...VALID, [name]: "  " }, "handler", /is not set/, name);
         }
         const reply = readConfig("replyHandler", { TABLE_NAME: "t-1", NOTIFICATION_TOPIC_ARN: VALID.NOTIFICATION_TOPIC_ARN });
         assert.equal(reply.replyBaseUrl, undefined);
+        assert.equal(reply.operatorTopicArn, undefined, "the reply function sends no operator notices");
     });
 
     it("names the variable, the value and what is allowed for invalid values", () => {
         rejects({ ...VALID, NOTIFICATION_TOPIC_ARN: "vigil-notifications" }, "handler", /NOTIFICATION_TOPIC_ARN is "vigil-notifications"; expected an SNS topic ARN/, "NOTIFICATION_TOPIC_ARN");
+        rejects({ ...VALID, OPERATOR_TOPIC_ARN: "vigil-pipeline" }, "handler", /OPERATOR_TOPIC_ARN is "vigil-pipeline"; expected an SNS topic ARN/, "OPERATOR_TOPIC_ARN");
         rejects({ ...VALID, REPLY_BASE_URL: "http://reply.example.com" }, "handler", /expected an https:\/\/ URL/, "REPLY_BASE_URL");
         rejects({ ...VALID, REPLY_BASE_URL: "https://reply.example.com/?a=b" }, "handler", /without query or fragment/, "REPLY_BASE_URL");
         rejects({ ...VALID, TIMER_FUNCTION_ARN: "arn:aws:sqs:eu-west-1:111122223333:q" }, "handler", /expected a Lambda function ARN/, "TIMER_FUNCTION_ARN");

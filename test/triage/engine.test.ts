@@ -10,11 +10,15 @@ import { CaseStore } from "../../components/triage/handler/ports";
 import { parseMessage } from "../../components/triage/handler/normalize";
 import { addSeconds } from "../../components/triage/handler/time";
 import { hashToken } from "../../components/triage/handler/tokens";
+import { parseImpactTable } from "../../components/triage/handler/impact";
+import { impactTableText } from "../../components/triage/handler/impactSource";
 import { Dynalite, editAmp, fixtureJson, harness, Harness, IMPACT_TABLE, message, replyTokens, START, startDynalite } from "./support";
 
 const CRASH = "prometheus:3f1c9a4be07d2e11";
 const BURN = "prometheus:9a8b7c6d5e4f3a2b";
 const GD = "guardduty:111122223333:eu-west-1:6ec4a3b2f1e0d9c8b7a6958473625140";
+const TARGET_DOWN = "prometheus:5a6b7c8d9e0f1a2b";
+const OVERCOMMIT = "prometheus:0c1d2e3f4a5b6c7d";
 const WHO = 'ip 203.0.113.7, user agent "Mozilla/5.0"';
 
 async function caseOf(h: Harness, key: string): Promise<CaseRecord> {
@@ -25,6 +29,16 @@ async function caseOf(h: Harness, key: string): Promise<CaseRecord> {
 
 function events(record: CaseRecord): string[] {
     return record.history.map((e) => e.event);
+}
+
+/** The TargetDown pipeline alert (impact none, level pipeline) with another status/times (a new SNS message). */
+function targetDown(messageId: string, status: "firing" | "resolved", startsAt: string, endsAt?: string) {
+    return editAmp("amp/11-target-down-pipeline.sns.json", messageId, (body) => {
+        body.status = status;
+        body.alerts[0].status = status;
+        body.alerts[0].startsAt = startsAt;
+        body.alerts[0].endsAt = endsAt ?? "0001-01-01T00:00:00.000Z";
+    });
 }
 
 /** An alert manager message for the crash-loop alert with another status/times (a new SNS message). */
@@ -110,6 +124,161 @@ describe("triage engine on dynalite", function () {
             assert.equal(record.resolution, "NO_IMPACT_AUTO");
             assert.equal(h.notifier.sent.length + h.incidents.opened.length + h.timers.created.length, 0);
             assert.deepEqual(events(record), ["firing", "classified", "resolved"]);
+        });
+    });
+
+    describe("operator notices (no-impact alerts the operator must know about)", () => {
+        it("a no-impact pipeline alert is closed for the customer and notifies the operator once; its resolve sends a short recovered notice", async () => {
+            const h = await harness(dynamo.endpoint);
+            const report = await h.engine.ingest(message("amp/11-target-down-pipeline.sns.json"));
+            assert.deepEqual(report.alerts.map((a) => [a.key, a.result, a.state]), [[TARGET_DOWN, "triaged", "RESOLVED"]]);
+            assert.deepEqual(h.requests, ["UpdateItemCommand", "PutItemCommand"], "the notice costs no extra store request");
+            assert.equal(h.notifier.sent.length + h.incidents.opened.length + h.timers.created.length, 0, "nothing reaches the customer");
+            assert.equal(h.operatorNotifier.sent.length, 1);
+            const notice = h.operatorNotifier.sent[0];
+            assert.equal(notice.kind, "operator-notice");
+            assert.equal(notice.subject, "[Vigil] Operator notice: TargetDown (payments-prod)");
+            assert.deepEqual(notice.attributes, { vigil_event: "operator-notice", source: "prometheus", impact: "none", severity: "warning", cluster: "payments-prod", level: "pipeline" });
+            assert.match(notice.body, /^TargetDown on cluster payments-prod is firing\.\nIt has no customer impact, so the customer is not told and the alert is closed for them; operator notice rule pipeline-alerts says the operator must know\./);
+            assert.match(notice.body, /Mitigation options:\n {2}1\. Open the collector's targets page/);
+            assert.match(notice.body, /Runbook: {5}https:\/\/runbooks\.prometheus-operator\.dev\/runbooks\/general\/targetdown/);
+            let record = await caseOf(h, TARGET_DOWN);
+            assert.equal(record.state, "RESOLVED");
+            assert.equal(record.resolution, "NO_IMPACT_AUTO");
+            assert.deepEqual([record.operatorNotice, record.operatorNoticeEpisode, record.operatorNotifiedEpisode], ["pipeline-alerts", 1, 1]);
+            assert.deepEqual(events(record), ["firing", "classified", "resolved", "operator-notified"]);
+            assert.equal(record.history[2].detail, "no customer impact: closed; the operator gets a notice (operator notice rule pipeline-alerts)");
+            assert.equal(record.history[3].detail, "operator notice sent to the pipeline topic (rule pipeline-alerts; SNS message notification-1)");
+            assert.deepEqual(record.claims, {});
+            assert.equal(record.dueAt, undefined);
+
+            // Redelivered, or repeated in a later group message: one episode, one notice.
+            await h.engine.ingest(message("amp/11-target-down-pipeline.sns.json"));
+            await h.engine.ingest(targetDown("repeat", "firing", "2024-05-01T12:20:00.000Z"));
+            assert.equal(h.operatorNotifier.sent.length, 1);
+
+            h.clock.set("2024-05-01T12:49:00.000Z");
+            await h.engine.ingest(message("amp/12-target-down-resolved.sns.json"));
+            await h.engine.ingest(message("amp/12-target-down-resolved.sns.json"));
+            assert.deepEqual(h.operatorNotifier.sent.map((n) => n.kind), ["operator-notice", "operator-recovered"]);
+            const recovered = h.operatorNotifier.sent[1];
+            assert.equal(recovered.subject, "[Vigil] Recovered: TargetDown (payments-prod)");
+            assert.equal(recovered.attributes.vigil_event, "operator-recovered");
+            assert.match(recovered.body, /^TargetDown on cluster payments-prod recovered\.\nStarted: {5}2024-05-01T12:20:00\.000Z\nResolved: {4}2024-05-01T12:48:00\.000Z\n/);
+            record = await caseOf(h, TARGET_DOWN);
+            assert.deepEqual(events(record).slice(-2), ["source-resolved", "operator-recovered"]);
+            assert.equal(record.operatorRecoveredEpisode, 1);
+            assert.equal(record.state, "RESOLVED");
+            assert.equal(h.notifier.sent.length, 0);
+        });
+
+        it("a critical no-impact alert of any level notifies the operator; a warning one outside the pipeline does not", async () => {
+            const h = await harness(dynamo.endpoint);
+            await h.engine.ingest(message("amp/05-cpu-overcommit-none.sns.json"));
+            assert.equal(h.operatorNotifier.sent.length, 0);
+            assert.deepEqual(events(await caseOf(h, OVERCOMMIT)), ["firing", "classified", "resolved"]);
+            assert.equal((await caseOf(h, OVERCOMMIT)).operatorNotice, undefined);
+
+            const critical = editAmp("amp/05-cpu-overcommit-none.sns.json", "critical", (body) => {
+                body.alerts[0].labels.severity = "critical";
+                body.alerts[0].fingerprint = "0c1d2e3f4a5b6c7e";
+            });
+            await h.engine.ingest(critical);
+            assert.equal(h.operatorNotifier.sent.length, 1);
+            assert.equal(h.operatorNotifier.sent[0].attributes.severity, "critical");
+            assert.equal((await caseOf(h, "prometheus:0c1d2e3f4a5b6c7e")).operatorNotice, "critical-alerts");
+            assert.equal(h.notifier.sent.length, 0);
+        });
+
+        it("alerts with customer impact go to the customer only, also at pipeline level", async () => {
+            const h = await harness(dynamo.endpoint);
+            const uncertain = editAmp("amp/11-target-down-pipeline.sns.json", "uncertain", (body) => {
+                body.alerts[0].labels.impact = "uncertain";
+            });
+            await h.engine.ingest(uncertain);
+            assert.equal(h.operatorNotifier.sent.length, 0);
+            assert.deepEqual(h.notifier.sent.map((n) => n.kind), ["ask"]);
+        });
+
+        it("after the recovered notice a recurrence is a new episode with a new notice, even within the flap cooldown", async () => {
+            const h = await harness(dynamo.endpoint);
+            await h.engine.ingest(targetDown("t1", "firing", "2024-05-01T12:00:00.000Z"));
+            await h.engine.ingest(targetDown("t1r", "resolved", "2024-05-01T12:00:00.000Z", "2024-05-01T12:10:00.000Z"));
+            await h.engine.ingest(targetDown("t2", "firing", "2024-05-01T12:15:00.000Z"));
+            const record = await caseOf(h, TARGET_DOWN);
+            assert.equal(record.episode, 2);
+            assert.deepEqual(h.operatorNotifier.sent.map((n) => n.kind), ["operator-notice", "operator-recovered", "operator-notice"]);
+            assert.deepEqual(events(record).slice(-4), ["new-episode", "classified", "resolved", "operator-notified"]);
+
+            // Without a notice the customer-facing flap rule still applies: the no-notice alert reattaches.
+            await h.engine.ingest(crash("c1", "firing", "2024-05-01T11:00:00.000Z"));
+            const quiet = editAmp("amp/05-cpu-overcommit-none.sns.json", "q1", () => undefined);
+            await h.engine.ingest(quiet);
+            await h.engine.ingest(
+                editAmp("amp/05-cpu-overcommit-none.sns.json", "q1r", (body) => {
+                    body.alerts[0].status = "resolved";
+                    body.alerts[0].endsAt = "2024-05-01T12:20:00.000Z";
+                }),
+            );
+            await h.engine.ingest(
+                editAmp("amp/05-cpu-overcommit-none.sns.json", "q2", (body) => {
+                    body.alerts[0].startsAt = "2024-05-01T12:30:00.000Z";
+                }),
+            );
+            assert.equal((await caseOf(h, OVERCOMMIT)).episode, 1, "reattached within the cooldown");
+        });
+
+        it("a failed notice is retried by the sweep; a resolve arriving first sends both notices, in order", async () => {
+            const h = await harness(dynamo.endpoint);
+            h.operatorNotifier.failNext = 1;
+            const report = await h.engine.ingest(message("amp/11-target-down-pipeline.sns.json"));
+            assert.equal(report.alerts[0].error, "SNS Publish failed (simulated)");
+            let record = await caseOf(h, TARGET_DOWN);
+            assert.equal(record.state, "RESOLVED", "the customer's side is closed regardless");
+            assert.equal(record.history.at(-1)?.event, "notify-operator-failed");
+            assert.equal(record.dueAt, addSeconds(START, 300));
+            h.clock.advance(300);
+            assert.deepEqual(await h.engine.sweep(), { examined: 1, timedOut: 0, resumed: 1 });
+            assert.deepEqual(h.operatorNotifier.sent.map((n) => n.kind), ["operator-notice"]);
+            record = await caseOf(h, TARGET_DOWN);
+            assert.deepEqual([record.attempts, record.lastError, record.dueAt], [0, undefined, undefined]);
+
+            const h2 = await harness(dynamo.endpoint);
+            h2.operatorNotifier.failNext = 1;
+            await h2.engine.ingest(message("amp/11-target-down-pipeline.sns.json"));
+            await h2.engine.ingest(message("amp/12-target-down-resolved.sns.json"));
+            assert.deepEqual(h2.operatorNotifier.sent.map((n) => n.kind), ["operator-notice", "operator-recovered"]);
+            assert.deepEqual(events(await caseOf(h2, TARGET_DOWN)).slice(-4), ["notify-operator-failed", "source-resolved", "operator-notified", "operator-recovered"]);
+            h2.clock.advance(300);
+            assert.deepEqual(await h2.engine.sweep(), { examined: 0, timedOut: 0, resumed: 0 }, "nothing left to retry");
+        });
+
+        it("a function without the operator's channel records the notice as failed; one with it sends it", async () => {
+            const h = await harness(dynamo.endpoint);
+            const without = new TriageEngine({ store: h.store, notifier: h.notifier, incidents: h.incidents, timers: h.timers, clock: h.clock, impactTable: IMPACT_TABLE, settings: h.settings });
+            await without.ingest(message("amp/11-target-down-pipeline.sns.json"));
+            const record = await caseOf(h, TARGET_DOWN);
+            assert.equal(record.lastError, "cannot notify the operator: OPERATOR_TOPIC_ARN is not configured for this function");
+            h.clock.advance(300);
+            await h.engine.sweep();
+            assert.equal(h.operatorNotifier.sent.length, 1);
+        });
+
+        it("the impact table decides: a notify: false rule makes an exception, and an empty list turns notices off", async () => {
+            const shipped = impactTableText();
+            const exception = parseImpactTable(
+                shipped.replace("operatorNotices:\n", "operatorNotices:\n  - name: quiet-node-exporter\n    source: prometheus\n    match: { alertname: TargetDown, job: node-exporter }\n    notify: false\n"),
+            );
+            const quiet = await harness(dynamo.endpoint, { impactTable: exception });
+            await quiet.engine.ingest(message("amp/11-target-down-pipeline.sns.json"));
+            await quiet.engine.ingest(message("amp/12-target-down-resolved.sns.json"));
+            assert.equal(quiet.operatorNotifier.sent.length, 0);
+            assert.equal((await caseOf(quiet, TARGET_DOWN)).resolution, "NO_IMPACT_AUTO");
+
+            const off = await harness(dynamo.endpoint, { impactTable: parseImpactTable(`${shipped.split(/^operatorNotices:/m)[0]}operatorNotices: []\n`) });
+            assert.deepEqual((await off.engine.ingest(message("amp/11-target-down-pipeline.sns.json"))).alerts.map((a) => a.state), ["RESOLVED"]);
+            assert.equal(off.operatorNotifier.sent.length, 0);
+            assert.equal((await caseOf(off, TARGET_DOWN)).operatorNotice, undefined);
         });
     });
 

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as yaml from "js-yaml";
-import { classifyImpact, ImpactTableError, parseImpactTable, SOURCE_ATTRIBUTES } from "../../components/triage/handler/impact";
+import { classifyImpact, DEFAULT_OPERATOR_NOTICES, ImpactTableError, operatorNoticeFor, parseImpactTable, SOURCE_ATTRIBUTES } from "../../components/triage/handler/impact";
 import { IMPACT_TABLE_FILE } from "../../components/triage/handler/impactSource";
 import { Alert } from "../../components/triage/handler/model";
 import { parseMessage } from "../../components/triage/handler/normalize";
@@ -103,5 +103,79 @@ rules:
         rejects(mutated((d) => (d.rules[3].name = "Guard Duty")), /name "Guard Duty" must be lower-case/);
         rejects(mutated((d) => (d.rules[3].imapct = "none")), /rules\[3\] \(guardduty-low\): unknown key "imapct"/);
         rejects(mutated((d) => d.rules.push({ name: "bad-label", source: "prometheus", match: { "not-a-label": "x" }, impact: "none" })), /match key "not-a-label" is not a Prometheus label name/);
+    });
+
+    describe("operator notices (which no-impact alerts still reach the operator)", () => {
+        const strip = (rules: readonly { name: string; source?: string; match: object; notify: boolean }[]) => rules.map((r) => ({ name: r.name, source: r.source, match: r.match, notify: r.notify }));
+
+        it("the shipped table notifies the operator of pipeline and critical alerts, which is also the default", () => {
+            const table = parseImpactTable(SHIPPED);
+            assert.deepEqual(strip(table.operatorNotices), strip(DEFAULT_OPERATOR_NOTICES));
+            assert.deepEqual(strip(table.operatorNotices).map((r) => [r.name, Object.keys(r.match), r.notify]), [
+                ["pipeline-alerts", ["level"], true],
+                ["critical-alerts", ["severity"], true],
+            ]);
+            const without = parseImpactTable("version: 1\ndefault: uncertain\nrules: []\n");
+            assert.equal(without.operatorNotices, DEFAULT_OPERATOR_NOTICES, "no section: the default");
+            assert.deepEqual(parseImpactTable("version: 1\ndefault: uncertain\nrules: []\noperatorNotices: []\n").operatorNotices, [], "an empty list: none");
+        });
+
+        it("names the rule only for alerts of impact none", () => {
+            const targetDown = alertOf("amp/11-target-down-pipeline.sns.json");
+            assert.deepEqual(classifyImpact(targetDown, IMPACT_TABLE), { impact: "none", reason: "label impact=none", operatorNotice: "pipeline-alerts" });
+            assert.deepEqual(classifyImpact({ ...targetDown, impactLabel: "uncertain" }, IMPACT_TABLE), { impact: "uncertain", reason: "label impact=uncertain" });
+            const overcommit = alertOf("amp/05-cpu-overcommit-none.sns.json");
+            assert.deepEqual(classifyImpact(overcommit, IMPACT_TABLE), { impact: "none", reason: "label impact=none" });
+            assert.equal(classifyImpact({ ...overcommit, severity: "critical" }, IMPACT_TABLE).operatorNotice, "critical-alerts");
+            // Other sources: matched on the normalized level and severity.
+            const restored = alertOf("eks/02-addon-health-restored.json");
+            assert.equal(classifyImpact(restored, IMPACT_TABLE).impact, "none");
+            assert.equal(classifyImpact(restored, IMPACT_TABLE).operatorNotice, undefined);
+            assert.equal(classifyImpact({ ...restored, level: "pipeline" }, IMPACT_TABLE).operatorNotice, "pipeline-alerts");
+        });
+
+        it("the first matching rule decides; notify: false is an exception; source rules match the source's attributes", () => {
+            const table = parseImpactTable(`
+version: 1
+default: uncertain
+rules: []
+operatorNotices:
+  - name: sandbox-quiet
+    source: prometheus
+    match: { cluster: { regex: "sand.*" }, alertname: TargetDown }
+    notify: false
+  - name: eks-vpc-cni
+    source: eks
+    match: { addonName: vpc-cni }
+    notify: true
+  - name: pipeline
+    match: { level: [pipeline, network] }
+    notify: true
+`);
+            const targetDown = alertOf("amp/11-target-down-pipeline.sns.json");
+            assert.equal(operatorNoticeFor(targetDown, table), "pipeline");
+            assert.equal(operatorNoticeFor({ ...targetDown, cluster: "sandbox-1" }, table), undefined);
+            assert.equal(operatorNoticeFor({ ...targetDown, cluster: "xsandbox" }, table), "pipeline", "regexes are anchored");
+            assert.equal(operatorNoticeFor({ ...targetDown, level: "network" }, table), "pipeline");
+            assert.equal(operatorNoticeFor({ ...targetDown, level: "node" }, table), undefined);
+            const restored = alertOf("eks/02-addon-health-restored.json");
+            assert.equal(restored.attributes.addonName, "vpc-cni");
+            assert.equal(operatorNoticeFor(restored, table), "eks-vpc-cni");
+            assert.equal(operatorNoticeFor({ ...restored, attributes: { ...restored.attributes, addonName: "coredns" } }, table), undefined);
+        });
+
+        it("rejects invalid operator notice rules with the entry and what is allowed", () => {
+            rejects(mutated((d) => (d.operatorNotices = { level: "pipeline" })), /operatorNotices must be a list/);
+            rejects(mutated((d) => (d.operatorNotices[0].notify = "yes")), /operatorNotices\[0\] \(pipeline-alerts\): notify "yes" must be true \(send the operator a notice\) or false/);
+            rejects(mutated((d) => delete d.operatorNotices[1].notify), /operatorNotices\[1\] \(critical-alerts\): notify undefined must be true/);
+            rejects(mutated((d) => (d.operatorNotices[0].match = { level: "pipline" })), /operatorNotices\[0\] \(pipeline-alerts\) match\.level: "pipline" is not one of cluster, node, workload, pod, apiserver, coredns, control-plane, network, pipeline/);
+            rejects(mutated((d) => (d.operatorNotices[1].match = { severity: ["critical", "major"] })), /match\.severity: "major" is not one of critical, warning, info/);
+            rejects(mutated((d) => (d.operatorNotices[0].match = { alertname: "TargetDown" })), /match key "alertname" is not one of level, severity, cluster \(give a source to match its attributes\)/);
+            rejects(mutated((d) => (d.operatorNotices[0] = { ...d.operatorNotices[0], source: "guardduty", match: { alertname: "x" } })), /match key "alertname" is not one of level, severity, cluster, type, severity, resourceType/);
+            rejects(mutated((d) => (d.operatorNotices[0].source = "datadog")), /source "datadog" is not one of prometheus, guardduty/);
+            rejects(mutated((d) => (d.operatorNotices[1].name = "pipeline-alerts")), /operatorNotices\[1\] \(pipeline-alerts\): name "pipeline-alerts" is used by an earlier operator notice rule/);
+            rejects(mutated((d) => (d.operatorNotices[0].impact = "none")), /operatorNotices\[0\] \(pipeline-alerts\): unknown key "impact"; allowed: name, description, source, match, notify/);
+            rejects(mutated((d) => (d.operatorNotices[0].match = { level: 3 })), /match\.level: 3 must be quoted/);
+        });
     });
 });

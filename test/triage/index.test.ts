@@ -16,6 +16,7 @@ type Index = typeof import("../../components/triage/handler/index");
 
 const CRASH = "prometheus:3f1c9a4be07d2e11";
 const TOPIC = "arn:aws:sns:eu-west-1:111122223333:vigil-notifications";
+const OPERATOR_TOPIC = "arn:aws:sns:eu-west-1:111122223333:vigil-pipeline";
 const TIMER_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:vigil-triage-timer";
 const ROLE_ARN = "arn:aws:iam::111122223333:role/vigil-triage-scheduler";
 
@@ -116,6 +117,7 @@ describe("triage Lambda entry points", function () {
             AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
             POWERTOOLS_LOG_LEVEL: "DEBUG",
             NOTIFICATION_TOPIC_ARN: TOPIC,
+            OPERATOR_TOPIC_ARN: OPERATOR_TOPIC,
             REPLY_BASE_URL: "https://reply.vigil.example/",
             TIMER_FUNCTION_ARN: TIMER_ARN,
             SCHEDULER_ROLE_ARN: ROLE_ARN,
@@ -191,6 +193,22 @@ describe("triage Lambda entry points", function () {
         assert.equal(schedules[0].ScheduleExpression, atExpression(payload.deadline));
         assert.equal(schedules[0].ScheduleExpressionTimezone, "UTC");
         assert.equal(schedules[0].ActionAfterCompletion, "DELETE");
+    });
+
+    it("handler: a no-impact pipeline alert notifies the operator's topic and not the customer's", async () => {
+        const { result } = await captured(() =>
+            index.handler({ Records: [sqsRecord("t1", fixtureJson("amp/11-target-down-pipeline.sns.json")), sqsRecord("t2", fixtureJson("amp/12-target-down-resolved.sns.json"))] }, CONTEXT),
+        );
+        assert.deepEqual(result, { batchItemFailures: [] });
+        const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+        assert.deepEqual(
+            published.map((p) => [p.TopicArn, p.Subject, p.MessageAttributes?.vigil_event?.StringValue]),
+            [
+                [OPERATOR_TOPIC, "[Vigil] Operator notice: TargetDown (payments-prod)", "operator-notice"],
+                [OPERATOR_TOPIC, "[Vigil] Recovered: TargetDown (payments-prod)", "operator-recovered"],
+            ],
+        );
+        assert.equal(ssm.commandCalls(CreateOpsItemCommand).length + scheduler.commandCalls(CreateScheduleCommand).length, 0);
     });
 
     it("handler: a configuration error names the variable", async () => {

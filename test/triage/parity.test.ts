@@ -32,7 +32,7 @@ describe("triage: in-memory store (replay) matches DynamoDB", function () {
         const h = await harness(dynamo.endpoint);
         const clock = new ManualClock(START);
         const store = new MemoryStore();
-        const memory = new TriageEngine({ store, notifier: new RecordingNotifier(), incidents: new RecordingIncidents(), timers: new RecordingTimers(), clock, impactTable: IMPACT_TABLE, settings: h.settings });
+        const memory = new TriageEngine({ store, notifier: new RecordingNotifier(), operatorNotifier: new RecordingNotifier(), incidents: new RecordingIncidents(), timers: new RecordingTimers(), clock, impactTable: IMPACT_TABLE, settings: h.settings });
         const files = inputFiles([FIXTURES]);
         // Everything twice: the second pass is all duplicates.
         for (const file of [...files, ...files]) {
@@ -49,7 +49,7 @@ describe("triage: in-memory store (replay) matches DynamoDB", function () {
         const byKey = (a: CaseRecord, b: CaseRecord) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
         const fromDynamo = (await h.store.allCases()).sort(byKey).map(comparable);
         const fromMemory = store.allCases().sort(byKey).map(comparable);
-        assert.equal(fromDynamo.length, 13);
+        assert.equal(fromDynamo.length, 14);
         assert.deepEqual(fromDynamo, fromMemory);
         assert.deepEqual(
             (await h.store.heartbeats()).map((x) => [x.cluster, x.at, x.status]),

@@ -38,7 +38,7 @@ describe("triage replay (npm run triage:replay)", function () {
     it("prints every case of the fixtures with exactly the documented fields, after advancing the clock", async () => {
         const { code, cases, stderr } = await replay([FIXTURES, "--now", "2024-05-01T12:00:00Z", "--advance", "4d"]);
         assert.equal(code, 0, stderr);
-        assert.equal(cases.length, 13);
+        assert.equal(cases.length, 14);
         for (const c of cases) {
             const nameKey = c.source === "prometheus" ? "alertname" : "title";
             assert.deepEqual(Object.keys(c), ["key", "source", "cluster", nameKey, "impact", "state", "history"]);
@@ -60,9 +60,30 @@ describe("triage replay (npm run triage:replay)", function () {
         assert.ok(gd.history.some((e) => e.event === "repeat" && /count 4/.test(e.detail ?? "")));
         const eks = byKey(cases, "eks:111122223333:eu-west-1:platform-staging/vpc-cni:addon-health");
         assert.equal(eks.title, "EKS Addon Health Degraded: vpc-cni", "the case keeps the problem's title after the restore");
-        assert.match(stderr, /replayed 23 message\(s\) from 23 file\(s\).*1 heartbeat\(s\), 1 ignored, 3 unparsed/);
+        assert.match(stderr, /replayed 25 message\(s\) from 25 file\(s\).*1 heartbeat\(s\), 1 ignored, 3 unparsed; .*, 2 operator notice\(s\);/);
         assert.match(stderr, /unparsed .*10-truncated\.sns\.json: body is not JSON/);
         assert.match(stderr, /heartbeat payments-prod: last 2024-05-01T12:30:00\.981Z/);
+    });
+
+    it("shows operator notices in the case history: a no-impact pipeline alert closed, the operator told, then told it recovered", async () => {
+        const { cases, stderr } = await replay([f("amp/11-target-down-pipeline.sns.json"), f("amp/12-target-down-resolved.sns.json"), "--now", "2024-05-01T12:50:00Z"]);
+        assert.deepEqual(cases.map((c) => [c.key, c.alertname, c.impact, c.state]), [["prometheus:5a6b7c8d9e0f1a2b", "TargetDown", "none", "RESOLVED"]]);
+        assert.deepEqual(
+            cases[0].history.map((e) => [e.by, e.event]),
+            [
+                ["source:prometheus", "firing"],
+                ["engine", "classified"],
+                ["engine", "resolved"],
+                ["engine", "operator-notified"],
+                ["source:prometheus", "source-resolved"],
+                ["engine", "operator-recovered"],
+            ],
+        );
+        assert.equal(cases[0].history[3].detail, "operator notice sent to the pipeline topic (rule pipeline-alerts; SNS message notification-1)");
+        assert.match(stderr, /0 notification\(s\), 0 incident\(s\) opened, 2 operator notice\(s\)/);
+        const quiet = await replay([f("amp/05-cpu-overcommit-none.sns.json"), "--now", "2024-05-01T12:50:00Z"]);
+        assert.deepEqual(quiet.cases[0].history.map((e) => e.event), ["firing", "classified", "resolved"], "a no-impact alert no rule selects stays quiet");
+        assert.match(quiet.stderr, /0 operator notice\(s\)/);
     });
 
     it("without --advance cases stay where the messages left them", async () => {

@@ -64,7 +64,10 @@ export interface Harness {
     readonly engine: TriageEngine;
     readonly store: DynamoStore;
     readonly clock: ManualClock;
+    /** The customer's channel. */
     readonly notifier: RecordingNotifier;
+    /** The operator's channel (operator notices). */
+    readonly operatorNotifier: RecordingNotifier;
     readonly incidents: RecordingIncidents;
     readonly timers: RecordingTimers;
     /** DynamoDB operations sent, in order (e.g. "UpdateItemCommand"). */
@@ -92,12 +95,14 @@ export async function harness(
     const store = new DynamoStore(client, tableName);
     const clock = new ManualClock(START);
     const notifier = new RecordingNotifier();
+    const operatorNotifier = new RecordingNotifier();
     const incidents = new RecordingIncidents();
     const timers = new RecordingTimers();
     const settings: Settings = { ...DEFAULT_SETTINGS, replyBaseUrl: "https://reply.vigil.example", ...options.settings };
     const engine = new TriageEngine({
         store,
         notifier,
+        operatorNotifier,
         incidents,
         timers,
         clock,
@@ -106,7 +111,7 @@ export async function harness(
         diagnostics: options.diagnostics,
         nodes: options.nodes,
     });
-    return { engine, store, clock, notifier, incidents, timers, requests, settings, tableName, client };
+    return { engine, store, clock, notifier, operatorNotifier, incidents, timers, requests, settings, tableName, client };
 }
 
 /** The messages of a fixture file (path relative to test/fixtures/messages). */

@@ -19,6 +19,7 @@ export interface EnvVar {
 export const ENV_VARS: readonly EnvVar[] = [
     { name: "TABLE_NAME", requiredBy: ["handler", "replyHandler", "timerHandler"], description: "DynamoDB table (TABLE_DEFINITION) holding cases, heartbeats and unparsed messages." },
     { name: "NOTIFICATION_TOPIC_ARN", requiredBy: ["handler", "replyHandler", "timerHandler"], description: "SNS topic for customer notifications." },
+    { name: "OPERATOR_TOPIC_ARN", requiredBy: ["handler", "timerHandler"], description: "SNS topic for operator notices (the account's pipeline topic): no-impact alerts an operator notice rule selects, and their recovery." },
     { name: "REPLY_BASE_URL", requiredBy: ["handler", "timerHandler"], description: "Base URL of the reply endpoint; links are <REPLY_BASE_URL>/r/<token>." },
     { name: "TIMER_FUNCTION_ARN", requiredBy: ["handler"], description: "ARN of the function running timerHandler (target of one-time schedules); the timer function defaults to its own ARN." },
     { name: "SCHEDULER_ROLE_ARN", requiredBy: ["handler", "timerHandler"], description: "IAM role EventBridge Scheduler assumes to invoke the timer function." },
@@ -51,6 +52,8 @@ export class ConfigurationError extends Error {
 export interface TriageConfig {
     readonly tableName: string;
     readonly notificationTopicArn: string;
+    /** Unset only for the reply function, which sends no operator notices. */
+    readonly operatorTopicArn?: string;
     /** Unset only for the reply function, which never asks customers. */
     readonly replyBaseUrl?: string;
     readonly timerFunctionArn?: string;
@@ -123,6 +126,7 @@ export function readConfig(entry: EntryPoint, env: Env = process.env): TriageCon
     return {
         tableName: matching("TABLE_NAME", TABLE_NAME, "a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)") as string,
         notificationTopicArn: matching("NOTIFICATION_TOPIC_ARN", SNS_TOPIC_ARN, "an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)") as string,
+        operatorTopicArn: matching("OPERATOR_TOPIC_ARN", SNS_TOPIC_ARN, "an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)"),
         replyBaseUrl: replyBaseUrl === undefined ? undefined : settings.replyBaseUrl,
         timerFunctionArn: matching("TIMER_FUNCTION_ARN", LAMBDA_ARN, "a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)"),
         schedulerRoleArn: matching("SCHEDULER_ROLE_ARN", ROLE_ARN, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)"),

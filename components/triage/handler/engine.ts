@@ -29,14 +29,20 @@ import {
 import { Alert, CaseRecord, ReplyAction, UnparsedMessage } from "./model";
 import { InboundMessage, MAX_RAW_BYTES, parseMessage } from "./normalize";
 import { CaseStore, Clock, Diagnostics, Evidence, Incidents, Log, NodeDirectory, Notifier, SILENT_LOG, Timers } from "./ports";
-import { askNotification, incidentNotification, notificationAttributes, opsItemText } from "./render";
+import { askNotification, incidentNotification, notificationAttributes, operatorNoticeText, operatorRecoveredText, opsItemText } from "./render";
 import { addSeconds, iso } from "./time";
 import { clip, clipBytes } from "./text";
 import { issueToken, parseToken, replyLink } from "./tokens";
 
 export interface EngineDeps {
     readonly store: CaseStore;
+    /** The customer's channel (notifications topic). */
     readonly notifier: Notifier;
+    /**
+     * The operator's channel (the pipeline topic) for operator notices. Without it an operator
+     * notice fails and is retried by a function that has it (the reply function has none).
+     */
+    readonly operatorNotifier?: Notifier;
     readonly incidents: Incidents;
     readonly timers: Timers;
     readonly clock: Clock;
@@ -218,7 +224,7 @@ export class TriageEngine {
             if (!reloaded) {
                 throw new Error(`case ${record.caseId} disappeared while processing ${alert.key}`);
             }
-            if (!(claimKey in reloaded.claims) && !results.incident && !results.ask && !results.notifyIncident) {
+            if (!(claimKey in reloaded.claims) && !results.incident && !results.ask && !results.notifyIncident && !results.operatorNotice && !results.operatorRecovered) {
                 // Someone else (the sweep) finished this observation.
                 return { key: alert.key, caseId: record.caseId, result: "duplicate", state: reloaded.state };
             }
@@ -314,6 +320,28 @@ export class TriageEngine {
                         tokens: [confirm, noImpact].map((t) => ({ hash: t.hash, action: t.action })),
                     };
                     this.log.info("customer asked", { caseId: view.caseId, deadline });
+                } else if (effect === "notify-operator" && results.operatorNotice?.episode !== view.episode) {
+                    const text = operatorNoticeText(view);
+                    const messageId = await this.operatorNotifier().publish({
+                        caseId: view.caseId,
+                        kind: "operator-notice",
+                        subject: text.subject,
+                        body: text.body,
+                        attributes: notificationAttributes(view, "operator-notice"),
+                    });
+                    results.operatorNotice = { messageId, episode: view.episode };
+                    this.log.info("operator notified", { caseId: view.caseId, rule: view.operatorNotice });
+                } else if (effect === "notify-operator-recovered" && results.operatorRecovered?.episode !== view.episode) {
+                    const text = operatorRecoveredText(view);
+                    const messageId = await this.operatorNotifier().publish({
+                        caseId: view.caseId,
+                        kind: "operator-recovered",
+                        subject: text.subject,
+                        body: text.body,
+                        attributes: notificationAttributes(view, "operator-recovered"),
+                    });
+                    results.operatorRecovered = { messageId, episode: view.episode };
+                    this.log.info("operator told the alert recovered", { caseId: view.caseId });
                 }
             } catch (err) {
                 results.failure = { effect, error: (err as Error).message || String(err) };
@@ -321,6 +349,14 @@ export class TriageEngine {
                 return;
             }
         }
+    }
+
+    private operatorNotifier(): Notifier {
+        if (!this.deps.operatorNotifier) {
+            // Only the reply function runs without it; the sweep (timer function) retries.
+            throw new Error("cannot notify the operator: OPERATOR_TOPIC_ARN is not configured for this function");
+        }
+        return this.deps.operatorNotifier;
     }
 
     /** Timers follow the state: create when waiting starts, delete (best effort) when it ends. */
@@ -364,7 +400,7 @@ export class TriageEngine {
             if (!reloaded) {
                 throw new Error(`case ${record.caseId} disappeared`);
             }
-            if (!(workClaim in reloaded.claims) && !results.incident && !results.notifyIncident && !results.ask) {
+            if (!(workClaim in reloaded.claims) && !results.incident && !results.notifyIncident && !results.ask && !results.operatorNotice && !results.operatorRecovered) {
                 return reloaded;
             }
             record = reloaded;

@@ -5,7 +5,7 @@
 // otherwise silently change who gets asked about what. Errors name the entry and what is allowed.
 
 import * as yaml from "js-yaml";
-import { Alert, IMPACTS, Impact, SOURCES, Source } from "./model";
+import { Alert, IMPACTS, Impact, LEVELS, SEVERITIES, SOURCES, Source } from "./model";
 import { isObject } from "./text";
 
 /** Attributes each source offers for matching (Prometheus: any label). Keep README in step. */
@@ -33,18 +33,51 @@ export interface ImpactRule {
     readonly impact: Impact;
 }
 
+/**
+ * Which alerts of impact `none` still reach the operator (an operator notice on the pipeline
+ * topic). Matched on the alert's normalized `level`, `severity` and `cluster`, and, for a rule
+ * with a `source`, on that source's attributes too.
+ */
+export interface OperatorNoticeRule {
+    readonly name: string;
+    readonly description?: string;
+    /** Only alerts of this source (optional). */
+    readonly source?: Source;
+    readonly match: Readonly<Record<string, Matcher>>;
+    /** `true` sends the notice; `false` is an exception to later rules. */
+    readonly notify: boolean;
+}
+
 export interface ImpactTable {
     /** Impact when no rule matches (and, for Prometheus, the alert has no valid impact label). */
     readonly default: Impact;
     /** Rules in file order; the first that matches wins. */
     readonly rules: readonly ImpactRule[];
+    /** Operator notice rules in file order; the first that matches decides (none matching: no notice). */
+    readonly operatorNotices: readonly OperatorNoticeRule[];
 }
 
 export interface Classification {
     readonly impact: Impact;
     /** Why, for the case history: `rule <name>`, `label impact=<v>`, or `default`. */
     readonly reason: string;
+    /** For impact `none` only: the operator notice rule that sends the operator a notice. */
+    readonly operatorNotice?: string;
 }
+
+/** Alert fields every operator notice rule may match on, whatever the source. */
+export const NOTICE_FIELDS = ["level", "severity", "cluster"] as const;
+
+const equalsOne = (value: string): Matcher => ({ kind: "equals", values: [value] });
+
+/**
+ * The operator notices a table without an `operatorNotices` section gets: the pipeline is the
+ * operator's responsibility, and a critical alert nobody is asked about must still reach someone.
+ */
+export const DEFAULT_OPERATOR_NOTICES: readonly OperatorNoticeRule[] = [
+    { name: "pipeline-alerts", description: "The alert pipeline is the operator's to run.", match: { level: equalsOne("pipeline") }, notify: true },
+    { name: "critical-alerts", description: "A critical alert must reach someone even when no customer is affected.", match: { severity: equalsOne("critical") }, notify: true },
+];
 
 /** The impact table cannot be used; the message names the entry and what is allowed. */
 export class ImpactTableError extends Error {
@@ -115,7 +148,7 @@ export function parseImpactTable(text: string, origin = "rules/impact.yaml"): Im
     if (!isObject(doc)) {
         fail(origin, "must be a mapping with version, default and rules");
     }
-    allowedKeys(origin, doc, ["version", "default", "rules"]);
+    allowedKeys(origin, doc, ["version", "default", "rules", "operatorNotices"]);
     if (doc.version !== 1) {
         fail(origin, `version ${JSON.stringify(doc.version)} is not supported; allowed: 1`);
     }
@@ -169,7 +202,68 @@ export function parseImpactTable(text: string, origin = "rules/impact.yaml"): Im
             impact: impactValue(where, raw.impact),
         };
     });
-    return { default: defaultImpact, rules };
+    const operatorNotices = doc.operatorNotices === undefined ? DEFAULT_OPERATOR_NOTICES : parseOperatorNotices(origin, doc.operatorNotices);
+    return { default: defaultImpact, rules, operatorNotices };
+}
+
+/** Allowed values of the normalized fields, so that a typo (`pipline`) fails instead of matching nothing. */
+const NOTICE_VALUES: Readonly<Record<string, readonly string[]>> = { level: LEVELS, severity: SEVERITIES };
+
+function parseOperatorNotices(origin: string, value: unknown): OperatorNoticeRule[] {
+    if (!Array.isArray(value)) {
+        fail(origin, "operatorNotices must be a list (empty, [], for no operator notices; omit it for the default)");
+    }
+    const seen = new Set<string>();
+    return value.map((raw, index): OperatorNoticeRule => {
+        const rawName = isObject(raw) && typeof raw.name === "string" ? raw.name : undefined;
+        const where = `${origin} operatorNotices[${index}]${rawName ? ` (${rawName})` : ""}`;
+        if (!isObject(raw)) {
+            fail(where, "must be a mapping with name, match and notify");
+        }
+        allowedKeys(where, raw, ["name", "description", "source", "match", "notify"]);
+        if (typeof raw.name !== "string" || !RULE_NAME.test(raw.name)) {
+            fail(where, `name ${JSON.stringify(raw.name)} must be lower-case letters, digits and hyphens (1-63)`);
+        }
+        if (seen.has(raw.name)) {
+            fail(where, `name ${JSON.stringify(raw.name)} is used by an earlier operator notice rule; names are unique`);
+        }
+        seen.add(raw.name);
+        if (raw.description !== undefined && typeof raw.description !== "string") {
+            fail(where, "description must be a string");
+        }
+        if (raw.source !== undefined && (typeof raw.source !== "string" || !(SOURCES as readonly string[]).includes(raw.source))) {
+            fail(where, `source ${JSON.stringify(raw.source)} is not one of ${SOURCES.join(", ")} (omit it to match alerts of every source)`);
+        }
+        const source = raw.source as Source | undefined;
+        if (typeof raw.notify !== "boolean") {
+            fail(where, `notify ${JSON.stringify(raw.notify)} must be true (send the operator a notice) or false (an exception to later rules)`);
+        }
+        const allowed = source === undefined ? [...NOTICE_FIELDS] : source === "prometheus" ? undefined : [...NOTICE_FIELDS, ...SOURCE_ATTRIBUTES[source]];
+        const match: Record<string, Matcher> = {};
+        if (raw.match !== undefined) {
+            if (!isObject(raw.match)) {
+                fail(where, "match must be a mapping of field to matcher (omit it to match every alert)");
+            }
+            for (const [field, m] of Object.entries(raw.match)) {
+                if (allowed === undefined ? !LABEL_NAME.test(field) : !allowed.includes(field)) {
+                    fail(
+                        where,
+                        `match key ${JSON.stringify(field)} is not ${allowed === undefined ? "a Prometheus label name" : `one of ${allowed.join(", ")}`}` +
+                            (source === undefined ? " (give a source to match its attributes)" : ""),
+                    );
+                }
+                const parsed = matcher(`${where} match.${field}`, m);
+                const values = NOTICE_VALUES[field];
+                if (values && parsed.kind === "equals") {
+                    for (const v of parsed.values.filter((x) => !values.includes(x))) {
+                        fail(`${where} match.${field}`, `${JSON.stringify(v)} is not one of ${values.join(", ")}`);
+                    }
+                }
+                match[field] = parsed;
+            }
+        }
+        return { name: raw.name, description: raw.description as string | undefined, source, match, notify: raw.notify };
+    });
 }
 
 function matches(rule: ImpactRule, alert: Alert): boolean {
@@ -182,11 +276,26 @@ function matches(rule: ImpactRule, alert: Alert): boolean {
     });
 }
 
+function noticeMatches(rule: OperatorNoticeRule, alert: Alert): boolean {
+    if (rule.source !== undefined && rule.source !== alert.source) {
+        return false;
+    }
+    return Object.entries(rule.match).every(([field, m]) => {
+        const value = (NOTICE_FIELDS as readonly string[]).includes(field) ? String(alert[field as (typeof NOTICE_FIELDS)[number]]) : (alert.attributes[field] ?? "");
+        return m.kind === "equals" ? m.values.includes(value) : m.regex.test(value);
+    });
+}
+
 /**
- * Classifies an alert: the first matching rule of the table; else, for Prometheus alerts, their
- * `impact` label; else the table's default.
+ * The operator notice rule that sends the operator a notice for `alert` (first matching rule, if
+ * it says `notify: true`), or undefined. Only consulted for alerts of impact `none`.
  */
-export function classifyImpact(alert: Alert, table: ImpactTable): Classification {
+export function operatorNoticeFor(alert: Alert, table: ImpactTable): string | undefined {
+    const rule = table.operatorNotices.find((r) => noticeMatches(r, alert));
+    return rule?.notify ? rule.name : undefined;
+}
+
+function baseClassification(alert: Alert, table: ImpactTable): Classification {
     const rule = table.rules.find((r) => matches(r, alert));
     if (rule) {
         return { impact: rule.impact, reason: `rule ${rule.name}` };
@@ -198,6 +307,17 @@ export function classifyImpact(alert: Alert, table: ImpactTable): Classification
         return { impact: table.default, reason: `default (label impact=${JSON.stringify(alert.impactLabel)} is not one of ${IMPACTS.join(", ")})` };
     }
     return { impact: table.default, reason: "default" };
+}
+
+/**
+ * Classifies an alert: the first matching rule of the table; else, for Prometheus alerts, their
+ * `impact` label; else the table's default. An alert of impact `none` also names the operator
+ * notice rule that tells the operator about it, if one does.
+ */
+export function classifyImpact(alert: Alert, table: ImpactTable): Classification {
+    const cls = baseClassification(alert, table);
+    const notice = cls.impact === "none" ? operatorNoticeFor(alert, table) : undefined;
+    return notice === undefined ? cls : { ...cls, operatorNotice: notice };
 }
 
 /** Orders impacts for escalation: none < uncertain < known. */

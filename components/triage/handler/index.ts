@@ -68,6 +68,7 @@ function engineFor(entry: EntryPoint, context?: Context): TriageEngine {
         engine = new TriageEngine({
             store: new DynamoStore(dynamo, config.tableName),
             notifier: new SnsNotifier(sns, config.notificationTopicArn),
+            operatorNotifier: config.operatorTopicArn === undefined ? undefined : new SnsNotifier(sns, config.operatorTopicArn),
             incidents: new OpsCenterIncidents(ssm, config.opsItemSource),
             timers: new SchedulerTimers(scheduler, {
                 targetArn,

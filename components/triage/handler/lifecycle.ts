@@ -4,7 +4,9 @@
 //
 // States (model.ts): NEW → AWAITING_CUSTOMER | INCIDENT_OPEN | RESOLVED. What still has to happen
 // for a case (its *obligations*) follows from its state: an INCIDENT_OPEN case needs an OpsItem and
-// an incident notification for its episode; a NEW case of uncertain impact needs the customer asked.
+// an incident notification for its episode; a NEW case of uncertain impact needs the customer asked;
+// a no-impact case an operator notice rule selected needs the operator told (and, once the source
+// resolves, told that it recovered).
 // A failed side effect therefore needs no special state: the obligation stays, and a claim with a
 // retry time makes the sweep try again.
 
@@ -54,7 +56,7 @@ export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type Draft = Mutable<CaseRecord> & { claims: Record<string, Claim>; history: HistoryEntry[]; tokens: Record<string, CaseRecord["tokens"][string]> };
 
 /** Side effects a case can need. */
-export type Effect = "incident" | "notify-incident" | "ask";
+export type Effect = "incident" | "notify-incident" | "ask" | "notify-operator" | "notify-operator-recovered";
 
 /** Results of side effects already performed (kept across retries of one operation). */
 export interface EffectResults {
@@ -66,6 +68,8 @@ export interface EffectResults {
         readonly sentAt: string;
         readonly tokens: readonly { readonly hash: string; readonly action: ReplyAction }[];
     };
+    operatorNotice?: { readonly messageId: string; readonly episode: number };
+    operatorRecovered?: { readonly messageId: string; readonly episode: number };
     failure?: { readonly effect: Effect; readonly error: string };
 }
 
@@ -137,6 +141,8 @@ function startEpisode(d: Draft, alert: Alert, episode: number): void {
     d.notifiedAt = undefined;
     d.scheduleName = undefined;
     d.lateConfirmation = undefined;
+    d.operatorNotice = undefined;
+    d.operatorNoticeEpisode = undefined;
     d.attempts = 0;
     d.lastError = undefined;
 }
@@ -154,7 +160,9 @@ function triage(d: Draft, cls: Classification, now: string, by: string, event = 
     note(d, now, by, event, `impact ${cls.impact} (${cls.reason})`);
     if (cls.impact === "none") {
         resolve(d, "NO_IMPACT_AUTO", now);
-        note(d, now, "engine", "resolved", "no customer impact: closed");
+        d.operatorNotice = cls.operatorNotice;
+        d.operatorNoticeEpisode = cls.operatorNotice === undefined ? undefined : d.episode;
+        note(d, now, "engine", "resolved", `no customer impact: closed${cls.operatorNotice === undefined ? "" : `; the operator gets a notice (operator notice rule ${cls.operatorNotice})`}`);
     } else if (cls.impact === "known") {
         d.state = "INCIDENT_OPEN";
     } else {
@@ -278,7 +286,9 @@ export function applyObservation(
                 return { draft: d, kind: "repeat" };
             }
             const quietSince = later(record.resolvedAt, record.sourceResolvedAt);
-            if (record.resolution !== "SOURCE_RESOLVED_BEFORE_TRIAGE" && !escalates && within(quietSince, alert.startsAt, settings.flapCooldownSeconds)) {
+            // Once the operator was told the episode recovered, a recurrence is news to them: a new episode.
+            const operatorToldRecovered = record.operatorRecoveredEpisode === record.episode;
+            if (record.resolution !== "SOURCE_RESOLVED_BEFORE_TRIAGE" && !escalates && !operatorToldRecovered && within(quietSince, alert.startsAt, settings.flapCooldownSeconds)) {
                 note(d, now, by, "recurred", `fired again within the flap cooldown; case stays resolved (${record.resolution}), no new notification`);
                 return { draft: d, kind: "recurred" };
             }
@@ -292,20 +302,30 @@ export function applyObservation(
 
 /** Side effects the case still needs, in the order they run. */
 export function obligations(record: CaseRecord): Effect[] {
+    const out: Effect[] = [];
     if (record.state === "INCIDENT_OPEN") {
-        const out: Effect[] = [];
         if (record.incidentEpisode !== record.episode) {
             out.push("incident");
         }
         if (record.incidentNotifiedEpisode !== record.episode) {
             out.push("notify-incident");
         }
-        return out;
+    } else if (record.state === "NEW" && record.impact === "uncertain" && record.askedEpisode !== record.episode) {
+        out.push("ask");
+    } else if (
+        record.state === "RESOLVED" &&
+        record.resolution === "NO_IMPACT_AUTO" &&
+        record.operatorNoticeEpisode === record.episode &&
+        record.operatorNotifiedEpisode !== record.episode
+    ) {
+        out.push("notify-operator");
     }
-    if (record.state === "NEW" && record.impact === "uncertain" && record.askedEpisode !== record.episode) {
-        return ["ask"];
+    // An operator told about an episode is told when it recovers, whatever became of the case since.
+    const operatorTold = record.operatorNotifiedEpisode === record.episode || out.includes("notify-operator");
+    if (operatorTold && record.sourceStatus === "resolved" && record.operatorRecoveredEpisode !== record.episode) {
+        out.push("notify-operator-recovered");
     }
-    return [];
+    return out;
 }
 
 /** True when another invocation holds a live claim on work for the case (it fulfils the obligations). */
@@ -341,6 +361,14 @@ export function recordEffects(d: Draft, results: EffectResults, settings: Settin
         } else {
             note(d, now, "engine", "notified", `customer asked (SNS message ${ask.messageId}), but the case had moved on (${d.state}); the links still work`);
         }
+    }
+    if (results.operatorNotice && d.operatorNotifiedEpisode !== results.operatorNotice.episode) {
+        d.operatorNotifiedEpisode = results.operatorNotice.episode;
+        note(d, now, "engine", "operator-notified", `operator notice sent to the pipeline topic (rule ${d.operatorNotice ?? "?"}; SNS message ${results.operatorNotice.messageId})`);
+    }
+    if (results.operatorRecovered && d.operatorRecoveredEpisode !== results.operatorRecovered.episode) {
+        d.operatorRecoveredEpisode = results.operatorRecovered.episode;
+        note(d, now, "engine", "operator-recovered", `operator told the alert recovered (SNS message ${results.operatorRecovered.messageId})`);
     }
     if (results.failure) {
         d.attempts += 1;

@@ -150,6 +150,14 @@ export interface CaseRecord {
     readonly incidentEpisode?: number;
     /** Episode for which the incident notification was sent. */
     readonly incidentNotifiedEpisode?: number;
+    /** The operator notice rule that selected this no-impact case for an operator notice. */
+    readonly operatorNotice?: string;
+    /** Episode the operator notice rule selected (notices are due for this episode only). */
+    readonly operatorNoticeEpisode?: number;
+    /** Episode for which the operator notice was sent. */
+    readonly operatorNotifiedEpisode?: number;
+    /** Episode for which the operator was told the alert recovered. */
+    readonly operatorRecoveredEpisode?: number;
     readonly notifiedAt?: string;
     readonly replyDeadline?: string;
     readonly scheduleName?: string;

@@ -41,11 +41,15 @@ export interface CaseStore {
     recordUnparsed(message: UnparsedMessage, expiresAt: number): Promise<boolean>;
 }
 
-/** A notification to the notifications topic (the customer's channel). */
+/**
+ * A notification: to the notifications topic (the customer's channel) — `incident` (known impact
+ * or confirmed) or `ask` (uncertain impact: details and reply links) — or to the pipeline topic
+ * (the operator's channel) — `operator-notice` (a no-impact alert the operator must know about)
+ * or `operator-recovered` (its episode resolved).
+ */
 export interface Notification {
     readonly caseId: string;
-    /** `incident` (known impact or confirmed) or `ask` (uncertain impact: details and reply links). */
-    readonly kind: "incident" | "ask";
+    readonly kind: "incident" | "ask" | "operator-notice" | "operator-recovered";
     /** ≤ 99 printable ASCII characters. */
     readonly subject: string;
     readonly body: string;

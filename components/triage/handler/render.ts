@@ -108,11 +108,43 @@ export function askNotification(
     return { subject: subject("Please confirm impact", record), body: body.join("\n") };
 }
 
+/**
+ * The operator notice: a no-impact alert (closed for the customer) that an operator notice rule
+ * says the operator must know about, with what to do first.
+ */
+export function operatorNoticeText(record: CaseRecord): { subject: string; body: string } {
+    const body = [
+        `${record.alertname ?? record.title}${record.cluster ? ` on cluster ${record.cluster}` : ""} is firing.`,
+        `It has no customer impact, so the customer is not told and the alert is closed for them; operator notice rule ${record.operatorNotice ?? "?"} says the operator must know.`,
+        "",
+        ...alertLines(record.alert, record),
+        ...mitigationLines(record.alert),
+        "",
+        "A second notice follows when the alert resolves.",
+        ...footer(record),
+    ];
+    return { subject: subject("Operator notice", record), body: body.join("\n") };
+}
+
+/** The short notice that the episode an operator notice announced has resolved. */
+export function operatorRecoveredText(record: CaseRecord): { subject: string; body: string } {
+    const body = [
+        `${record.alertname ?? record.title}${record.cluster ? ` on cluster ${record.cluster}` : ""} recovered.`,
+        `Started:     ${record.episodeStart ?? "(not known)"}`,
+        `Resolved:    ${record.sourceResolvedAt ?? "(not known)"}`,
+        ...footer(record),
+    ];
+    return { subject: subject("Recovered", record), body: body.join("\n") };
+}
+
 /** SNS message attributes for subscription filter policies. */
 export function notificationAttributes(record: CaseRecord, kind: string): Record<string, string> {
     const attrs: Record<string, string> = { vigil_event: kind, source: record.source, impact: record.impact ?? "uncertain", severity: record.severity ?? "warning" };
     if (record.cluster) {
         attrs.cluster = record.cluster;
+    }
+    if (kind.startsWith("operator-") && record.alert) {
+        attrs.level = record.alert.level;
     }
     return attrs;
 }
