@@ -1,7 +1,8 @@
 // ClusterMonitoring (contract C5): everything Vigil does for one EKS cluster. The collector
 // (Prometheus in agent mode, or the AMP managed collector) with node-exporter and
 // kube-state-metrics in Vigil's namespace, remote write through an IAM role only that collector can
-// assume, and control-plane logging into a pre-created, encrypted log group.
+// assume, and control-plane logging into an encrypted log group with retention, created before
+// logging is enabled or, when EKS created it already, adopted.
 //
 // The class wires resources; the configuration comes from the pure functions in ./scrape, ./values
 // and ./iam, which the tests call directly.
@@ -11,8 +12,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ContentError, keepList } from "../metrics";
 import { Activity, vigilLabels, vigilTags } from "../tags";
+import { AdoptableLogGroup } from "./adoptableLogGroup";
 import { ControlPlaneLogging } from "./controlPlaneLogging";
 import { irsaTrustPolicy, oidcProviderArn, podIdentityTrustPolicy, remoteWritePolicy } from "./iam";
+import { CLOUDWATCH_RETENTION_DAYS } from "./logGroup";
 import { CONTROL_PLANE_LOG_TYPES } from "./logging";
 import {
     Collector,
@@ -47,10 +50,7 @@ import {
 
 export type CollectorIdentity = "irsa" | "pod-identity";
 
-/** Retention values CloudWatch Logs accepts (days); a test keeps this and stacks/config.ts in step. */
-export const CLOUDWATCH_RETENTION_DAYS: readonly number[] = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
+export { CLOUDWATCH_RETENTION_DAYS };
 
 export const DEFAULT_NAMESPACE = "vigil-monitoring";
 
@@ -92,7 +92,10 @@ export interface ClusterMonitoringArgs {
     readonly logRetentionDays?: number;
     /** CMK for the control-plane log group (must admit logs.<region>.amazonaws.com). Required with `controlPlaneLogging`. */
     readonly logKeyArn?: pulumi.Input<string>;
-    /** Enable all five control-plane log types and pre-create their log group. Defaults to true. */
+    /**
+     * Enable all five control-plane log types and give their log group retention and the log key
+     * (created before logging is enabled, or adopted when it exists). Defaults to true.
+     */
     readonly controlPlaneLogging?: boolean;
     /** Requests and limits per component. Defaults to `DEFAULT_RESOURCES` (./values). */
     readonly resources?: {
@@ -413,17 +416,22 @@ export class ClusterMonitoring extends pulumi.ComponentResource {
 
         let logGroupName: pulumi.Output<string | undefined> = pulumi.output(undefined);
         if (resolved.controlPlaneLogging) {
-            const logGroup = new aws.cloudwatch.LogGroup(
+            // EKS creates this group itself whenever a log type is enabled and it is missing: for
+            // an existing cluster it often exists already, and an eks.Cluster that enables logging
+            // at creation has it before this program can read the cluster's name. So the group is
+            // created when missing and adopted when present; either way it gets retention, the log
+            // key and the tags, and it outlives Vigil (delete leaves it and its logs in place).
+            const logGroup = new AdoptableLogGroup(
                 `${name}-control-plane-logs`,
                 {
-                    name: pulumi.interpolate`/aws/eks/${facts.name}/cluster`,
+                    logGroupName: pulumi.interpolate`/aws/eks/${facts.name}/cluster`,
+                    region: args.region,
                     retentionInDays: resolved.logRetentionDays,
-                    kmsKeyId: args.logKeyArn,
+                    // Required while logging is on (resolveClusterMonitoringArgs).
+                    kmsKeyId: args.logKeyArn as pulumi.Input<string>,
                     tags: vigilTags("control-plane-logging"),
                 },
-                // The customer's audit trail outlives Vigil: removing a cluster from Vigil must not
-                // delete its control-plane logs.
-                { parent: this, retainOnDelete: true },
+                { parent: this },
             );
             if (args.cluster) {
                 // The cluster's owner enables the log types on the eks.Cluster itself (README).
@@ -437,12 +445,12 @@ export class ClusterMonitoring extends pulumi.ComponentResource {
                 new ControlPlaneLogging(
                     `${name}-control-plane-logging`,
                     { clusterName: facts.name, region: args.region, enabledLogTypes: [...CONTROL_PLANE_LOG_TYPES] },
-                    // The group must exist, with retention and KMS, before EKS writes its first
-                    // logs; otherwise EKS creates it without either.
+                    // The group must have its retention and key before EKS writes to it; enabled
+                    // first, EKS would create the group without either.
                     { parent: this, dependsOn: [logGroup] },
                 );
             }
-            logGroupName = logGroup.name;
+            logGroupName = logGroup.logGroupName;
         }
 
         this.namespace = nsName;

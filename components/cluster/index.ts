@@ -12,6 +12,9 @@ export type { ClusterLike, ClusterMonitoringArgs, CollectorIdentity, ManagedColl
 export { ControlPlaneLogging } from "./controlPlaneLogging";
 export type { ControlPlaneLoggingArgs } from "./controlPlaneLogging";
 export { CONTROL_PLANE_LOG_TYPES, CONTROL_PLANE_LOGGING_KIND } from "./logging";
+export { AdoptableLogGroup } from "./adoptableLogGroup";
+export type { AdoptableLogGroupArgs } from "./adoptableLogGroup";
+export { LOG_GROUP_KIND } from "./logGroup";
 export {
     keepRelabelConfig,
     kubeStateMetricsAllowlist,

@@ -75,13 +75,16 @@ export function urnProject(urn: string): string | undefined {
 
 /**
  * Whether Vigil created the resource: Vigil's own stack program declared it, it sits inside a
- * Vigil component (another project using the library), or it carries Vigil's ownership tag or
- * label. Other resources in the same stack (a customer's own cluster, say) are the concern of the
- * stack's owner, not of the matrix.
+ * Vigil component (another project using the library), it carries Vigil's ownership tag or label,
+ * or it is one of Vigil's dynamic resources (its `kind` is `vigil:...`). Other resources in the
+ * same stack (a customer's own cluster, say) are the concern of the stack's owner, not of the matrix.
  */
 export function isVigilResource(urn: string, type: string, props: Record<string, unknown>): boolean {
     if (urnProject(urn) === VIGIL_PROJECT || type.startsWith("vigil:") || vigilComponents(urn).length > 0) {
         return true;
+    }
+    if (type === "pulumi-nodejs:dynamic:Resource") {
+        return typeof props.kind === "string" && props.kind.startsWith("vigil:");
     }
     if (type.startsWith("aws:")) {
         return tagsOf(props)[TAG_MANAGED_BY] === MANAGED_BY || TAG_ACTIVITY in tagsOf(props);

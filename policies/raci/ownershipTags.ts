@@ -2,6 +2,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { PARTIES, raci } from "../lib/raci";
 import { describe, MANAGED_BY, requireVigil, TAG_ACTIVITY, TAG_MANAGED_BY, TAG_RESPONSIBLE, tagsOf } from "../lib/resources";
 import { TAGGABLE_TYPES } from "../lib/taggable";
+import { isDynamicLogGroup } from "../lib/logGroups";
 import { listing } from "../lib/policy";
 
 export const raciOwnershipTags: ResourceValidationPolicy = {
@@ -12,12 +13,14 @@ export const raciOwnershipTags: ResourceValidationPolicy = {
     severity: "medium",
     remediationSteps: "Tag the resource with vigilTags(activity) from components/tags.ts, choosing the activity of policies/raci.yaml that the resource serves.",
     validateResource: (args, report) => {
-        if (!args.type.startsWith("aws:")) {
+        // Vigil's dynamic log group stands for an AWS log group and tags it: it is held to the same rule.
+        const dynamicLogGroup = !args.type.startsWith("aws:") && isDynamicLogGroup(args.type, args.props);
+        if (!args.type.startsWith("aws:") && !dynamicLogGroup) {
             args.notApplicable("applies to AWS resources");
         }
         requireVigil(args);
         const hasTagsInput = args.props.tags !== undefined && args.props.tags !== null;
-        if (!TAGGABLE_TYPES.has(args.type) && !hasTagsInput) {
+        if (!TAGGABLE_TYPES.has(args.type) && !dynamicLogGroup && !hasTagsInput) {
             args.notApplicable(`${args.type} takes no tags`);
         }
         const tags = tagsOf(args.props);

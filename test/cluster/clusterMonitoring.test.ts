@@ -52,7 +52,6 @@ describe("ClusterMonitoring (in-cluster Prometheus, IRSA)", function () {
 
     it("registers exactly these resources", () => {
         assert.deepEqual(typesAndNames(rs), [
-            "aws:cloudwatch/logGroup:LogGroup::payments-prod-control-plane-logs",
             "aws:iam/role:Role::payments-prod-collector",
             "aws:iam/rolePolicy:RolePolicy::payments-prod-remote-write",
             "kubernetes:core/v1:ConfigMap::payments-prod-prometheus-config",
@@ -67,6 +66,7 @@ describe("ClusterMonitoring (in-cluster Prometheus, IRSA)", function () {
             "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding::payments-prod-kube-state-metrics",
             "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding::payments-prod-prometheus",
             "pulumi-nodejs:dynamic:Resource::payments-prod-control-plane-logging",
+            "pulumi-nodejs:dynamic:Resource::payments-prod-control-plane-logs",
             "pulumi:providers:kubernetes::payments-prod-k8s",
             "vigil:cluster:ClusterMonitoring::payments-prod",
         ]);
@@ -105,22 +105,29 @@ describe("ClusterMonitoring (in-cluster Prometheus, IRSA)", function () {
         assert.equal(rs.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0, "no managed policies");
     });
 
-    it("tags every AWS resource with its activity and the operator", () => {
-        const expected: Record<string, string> = {
-            "payments-prod-collector": "on-cluster-components",
-            "payments-prod-control-plane-logs": "control-plane-logging",
+    it("tags every AWS resource, and the log group it creates or adopts, with its activity and the operator", () => {
+        const expected: Record<string, [string, string]> = {
+            "payments-prod-collector": ["aws:iam/role:Role", "on-cluster-components"],
+            "payments-prod-control-plane-logs": ["pulumi-nodejs:dynamic:Resource", "control-plane-logging"],
         };
-        for (const [name, activity] of Object.entries(expected)) {
-            const r = rs.find((x) => x.name === name && x.type.startsWith("aws:"));
-            assert.deepEqual(r?.inputs.tags, { "vigil:activity": activity, "vigil:responsible": "operator", "managed-by": "vigil" }, name);
+        for (const [name, [type, activity]] of Object.entries(expected)) {
+            assert.deepEqual(one(type, name).inputs.tags, { "vigil:activity": activity, "vigil:responsible": "operator", "managed-by": "vigil" }, name);
         }
+        assert.deepEqual(
+            rs.filter((r) => r.type.startsWith("aws:") && r.inputs.tags === undefined).map((r) => r.type),
+            ["aws:iam/rolePolicy:RolePolicy"],
+            "only the inline role policy, which takes no tags, is untagged",
+        );
     });
 
-    it("pre-creates the control-plane log group with retention and the log CMK, and enables all five types", () => {
-        const group = one("aws:cloudwatch/logGroup:LogGroup", "payments-prod-control-plane-logs");
-        assert.equal(group.inputs.name, "/aws/eks/payments-prod/cluster");
-        assert.equal(group.inputs.retentionInDays, 365);
-        assert.equal(group.inputs.kmsKeyId, LOG_KEY);
+    it("creates or adopts the control-plane log group with retention, the log CMK and tags, and enables all five types", () => {
+        const group = one("pulumi-nodejs:dynamic:Resource", "payments-prod-control-plane-logs");
+        assert.deepEqual(
+            { kind: group.inputs.kind, logGroupName: group.inputs.logGroupName, region: group.inputs.region, retentionInDays: group.inputs.retentionInDays, kmsKeyId: group.inputs.kmsKeyId },
+            { kind: "vigil:cloudwatch:LogGroup", logGroupName: "/aws/eks/payments-prod/cluster", region: "eu-west-1", retentionInDays: 365, kmsKeyId: LOG_KEY },
+        );
+        assert.equal(typeof group.inputs.__provider, "string");
+        assert.equal(rs.filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup").length, 0, "no LogGroup that would fail on an existing group");
         const logging = one("pulumi-nodejs:dynamic:Resource", "payments-prod-control-plane-logging");
         assert.equal(logging.inputs.kind, "vigil:eks:ControlPlaneLogging");
         assert.equal(logging.inputs.clusterName, "payments-prod");
@@ -262,11 +269,11 @@ describe("ClusterMonitoring variants", function () {
     let recorder: MockRecorder;
     let mod: Module;
 
-    const build = async (name: string, args: ClusterMonitoringArgs, account?: AccountDescription) => {
+    const build = async (name: string, args: ClusterMonitoringArgs, account?: AccountDescription, opts?: pulumi.ComponentResourceOptions) => {
         if (account) {
             recorder = await setupMocks(account);
         }
-        const cm = new mod.ClusterMonitoring(name, args);
+        const cm = new mod.ClusterMonitoring(name, args, opts);
         const outputs = { collectorRoleArn: await promiseOf(cm.collectorRoleArn), logGroupName: await promiseOf(cm.logGroupName) };
         await drain();
         return { rs: ofComponent(recorder, name), outputs };
@@ -341,6 +348,22 @@ describe("ClusterMonitoring variants", function () {
         assert.ok(jobs.includes("apiserver"));
     });
 
+    it("enables logging only after the log group has its retention and key (dependsOn)", async () => {
+        const registered = new Map<string, { resource: pulumi.Resource; dependsOn: unknown }>();
+        const record: pulumi.ResourceTransformation = (a) => {
+            registered.set(a.name, { resource: a.resource, dependsOn: a.opts.dependsOn });
+            return undefined;
+        };
+        await build("ordered", base("payments-prod"), undefined, { transformations: [record] });
+        const logs = registered.get("ordered-control-plane-logs");
+        const logging = registered.get("ordered-control-plane-logging");
+        assert.ok(logs && logging);
+        const dependsOn = await promiseOf(pulumi.output(logging.dependsOn as pulumi.Input<pulumi.Resource[]>));
+        assert.equal(dependsOn.length, 1);
+        assert.equal(dependsOn[0], logs.resource, "the logging resource depends on the log group");
+        assert.equal(logs.dependsOn, undefined, "the log group waits for nothing");
+    });
+
     it("without control-plane logging: no log group, no logging resource, no log group name", async () => {
         recorder = await setupMocks();
         const { rs, outputs } = await build("nolog", { ...base("payments-prod"), controlPlaneLogging: false, logKeyArn: undefined });
@@ -360,8 +383,15 @@ describe("ClusterMonitoring variants", function () {
         const callsBefore = recorder.calls.filter((c) => c.token === "aws:eks/getCluster:getCluster").length;
         const { rs } = await build("owned-mon", { ...base("unused"), clusterName: undefined, cluster: { eksCluster: pulumi.output(owned) } });
         assert.equal(recorder.calls.filter((c) => c.token === "aws:eks/getCluster:getCluster").length, callsBefore, "no lookup");
-        assert.ok(!rs.some((r) => r.type === "pulumi-nodejs:dynamic:Resource"));
-        assert.equal(rs.find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup")?.inputs.name, "/aws/eks/owned/cluster");
+        // EKS creates the group while it creates a cluster with logging on, before this program can
+        // read the cluster's name: the group is adopted like an existing cluster's.
+        const groups = rs.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+        assert.deepEqual(
+            groups.map((r) => [r.name, r.inputs.kind, r.inputs.logGroupName]),
+            [["owned-mon-control-plane-logs", "vigil:cloudwatch:LogGroup", "/aws/eks/owned/cluster"]],
+            "the log group, and no logging resource: the cluster's owner enables the types",
+        );
+        assert.ok(!rs.some((r) => r.type === "aws:cloudwatch/logGroup:LogGroup"));
         const kubeconfig = JSON.parse(rs.find((r) => r.type === "pulumi:providers:kubernetes")?.inputs.kubeconfig);
         assert.match(kubeconfig.clusters[0].cluster.server, /^https:\/\/[0-9A-F]{32}\.gr7\.eu-west-1\.eks\.amazonaws\.com$/);
         const trust = JSON.parse(rs.find((r) => r.type === "aws:iam/role:Role")?.inputs.assumeRolePolicy);

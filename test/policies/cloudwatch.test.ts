@@ -10,46 +10,87 @@ import { assertClean, assertNotApplicable, assertStackNotApplicable, assertViola
 
 const HEARTBEAT_ALARM = 'aws:cloudwatch/metricAlarm:MetricAlarm "vigil-pipeline-heartbeat-missing"';
 
+// Log groups come in two forms: the provider's LogGroup (vigil-amp-logs), and the dynamic resource
+// that creates or adopts a cluster's control-plane group (payments-prod-control-plane-logs). Both
+// are held to the same rules.
+const AMP_GROUP = 'aws:cloudwatch/logGroup:LogGroup "vigil-amp-logs"';
+const CLUSTER_GROUP = 'pulumi-nodejs:dynamic:Resource "payments-prod-control-plane-logs"';
+
 describe("vigil-cloudwatch-log-retention", () => {
-    const GROUP = 'aws:cloudwatch/logGroup:LogGroup "payments-prod-control-plane-logs"';
-
-    it("accepts a year", async () => {
-        await assertClean(cloudwatchLogRetention, operatorStack());
+    it("accepts a year, on both forms of log group", async () => {
+        const s = operatorStack();
+        assert.equal(s.get("payments-prod-control-plane-logs").inputs.kind, "vigil:cloudwatch:LogGroup");
+        const result = await run(cloudwatchLogRetention, s);
+        assert.deepEqual(result.violations, []);
+        assert.ok(!result.notApplicable.some((n) => n.urn === s.get("payments-prod-control-plane-logs").urn || n.urn === s.get("vigil-amp-logs").urn), "both were checked");
     });
 
-    it("reports short retention and retention without a limit", async () => {
-        const s = operatorStack(["payments-prod"]);
-        const group = s.get("payments-prod-control-plane-logs");
-        group.inputs.retentionInDays = 7;
-        await assertViolations(cloudwatchLogRetention, s, [{ on: group, message: `The log group ${GROUP} keeps logs for 7 days; keep them for at least 365 days (vigil:logRetentionDays).` }]);
-        delete group.inputs.retentionInDays;
-        await assertViolations(cloudwatchLogRetention, s, [{ on: group, message: `The log group ${GROUP} must set retentionInDays (at least 365); without it logs are kept, and billed, forever.` }]);
-    });
+    for (const [name, what] of [
+        ["payments-prod-control-plane-logs", CLUSTER_GROUP],
+        ["vigil-amp-logs", AMP_GROUP],
+    ] as const) {
+        it(`reports short retention and retention without a limit on ${what.split(" ")[0]}`, async () => {
+            const s = operatorStack(["payments-prod"]);
+            const group = s.get(name);
+            group.inputs.retentionInDays = 7;
+            await assertViolations(cloudwatchLogRetention, s, [{ on: group, message: `The log group ${what} keeps logs for 7 days; keep them for at least 365 days (vigil:logRetentionDays).` }]);
+            group.inputs.retentionInDays = 0;
+            await assertViolations(cloudwatchLogRetention, s, [{ on: group, message: `The log group ${what} must set retentionInDays (at least 365); without it logs are kept, and billed, forever.` }]);
+            delete group.inputs.retentionInDays;
+            await assertViolations(cloudwatchLogRetention, s, [{ on: group, message: `The log group ${what} must set retentionInDays (at least 365); without it logs are kept, and billed, forever.` }]);
+        });
+    }
 
     it("follows minRetentionDays", async () => {
         const s = operatorStack(["payments-prod"]);
         s.get("payments-prod-control-plane-logs").inputs.retentionInDays = 90;
+        s.get("vigil-amp-logs").inputs.retentionInDays = 90;
         await assertClean(cloudwatchLogRetention, s, { config: { "vigil-cloudwatch-log-retention": { minRetentionDays: 90 } } });
     });
 
-    it("is not applicable to a customer's own log groups", async () => {
+    it("holds a Vigil log group outside any Vigil component to the rule", async () => {
+        const c = customerStack();
+        const adopted = c.add("pulumi-nodejs:dynamic:Resource", "shop-control-plane-logs", { kind: "vigil:cloudwatch:LogGroup", logGroupName: "/aws/eks/shop/cluster", retentionInDays: 7 });
+        await assertViolations(
+            cloudwatchLogRetention,
+            c,
+            [{ on: adopted, message: 'The log group pulumi-nodejs:dynamic:Resource "shop-control-plane-logs" keeps logs for 7 days; keep them for at least 365 days (vigil:logRetentionDays).' }],
+            { party: "customer" },
+        );
+    });
+
+    it("is not applicable to a customer's own log groups, nor to other dynamic resources", async () => {
         const c = customerStack();
         const own = c.add("aws:cloudwatch/logGroup:LogGroup", "shop-app", { retentionInDays: 1 });
         await assertNotApplicable(cloudwatchLogRetention, c, own, { party: "customer" });
+        const s = operatorStack(["payments-prod"]);
+        await assertNotApplicable(cloudwatchLogRetention, s, s.get("payments-prod-control-plane-logging"));
     });
 });
 
 describe("vigil-cloudwatch-log-encrypted", () => {
-    it("reports a log group without a key", async () => {
+    it("accepts both forms of log group with a key", async () => {
+        await assertClean(cloudwatchLogEncrypted, operatorStack());
+    });
+
+    for (const [name, what] of [
+        ["vigil-amp-logs", AMP_GROUP],
+        ["payments-prod-control-plane-logs", CLUSTER_GROUP],
+    ] as const) {
+        it(`reports ${what.split(" ")[0]} without a key`, async () => {
+            const s = operatorStack(["payments-prod"]);
+            const group = s.get(name);
+            delete group.inputs.kmsKeyId;
+            const message = `The log group ${what} must be encrypted: set kmsKeyId to a customer-managed KMS key whose policy admits logs.<region>.amazonaws.com.`;
+            await assertViolations(cloudwatchLogEncrypted, s, [{ on: group, message }]);
+            group.inputs.kmsKeyId = "";
+            await assertViolations(cloudwatchLogEncrypted, s, [{ on: group, message }]);
+        });
+    }
+
+    it("is not applicable to other dynamic resources", async () => {
         const s = operatorStack(["payments-prod"]);
-        await assertClean(cloudwatchLogEncrypted, s);
-        delete s.get("vigil-amp-logs").inputs.kmsKeyId;
-        await assertViolations(cloudwatchLogEncrypted, s, [
-            {
-                on: s.get("vigil-amp-logs"),
-                message: 'The log group aws:cloudwatch/logGroup:LogGroup "vigil-amp-logs" must be encrypted: set kmsKeyId to a customer-managed KMS key whose policy admits logs.<region>.amazonaws.com.',
-            },
-        ]);
+        await assertNotApplicable(cloudwatchLogEncrypted, s, s.get("payments-prod-control-plane-logging"));
     });
 });
 

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { vigilTags } from "../../components/tags";
 import { ResourceValidationArgs } from "@pulumi/policy";
 import { eksAccessEntryStandard } from "../../policies/eks/accessEntryStandard";
 import { eksAuthenticationMode } from "../../policies/eks/authenticationMode";
@@ -86,8 +87,25 @@ describe("vigil-eks-control-plane-logging", () => {
 });
 
 describe("vigil-eks-log-group-precreated", () => {
-    it("accepts clusters whose log groups the stack creates", async () => {
+    it("accepts clusters whose log groups the stack creates or adopts", async () => {
+        // The fixture's clusters have the dynamic resource that creates or adopts the group.
         await assertClean(eksLogGroupPrecreated, operatorStack());
+        // A LogGroup counts the same.
+        const s = operatorStack(["payments-prod"]);
+        s.remove("payments-prod-control-plane-logs");
+        s.add("aws:cloudwatch/logGroup:LogGroup", "payments-prod-logs", { name: "/aws/eks/payments-prod/cluster", retentionInDays: 365, kmsKeyId: "k", tags: vigilTags("control-plane-logging") });
+        await assertClean(eksLogGroupPrecreated, s);
+    });
+
+    it("reports a cluster whose adopted log group is another group, or whose resource is of another kind", async () => {
+        const message =
+            'The stack enables control-plane logging for cluster "payments-prod" (pulumi-nodejs:dynamic:Resource "payments-prod-control-plane-logging") but creates no log group /aws/eks/payments-prod/cluster; EKS would create it without retention or encryption. Create (or adopt) the log group with retentionInDays and kmsKeyId before enabling logging.';
+        const s = operatorStack(["payments-prod"]);
+        s.get("payments-prod-control-plane-logs").inputs.logGroupName = "/aws/eks/payments/cluster";
+        await assertViolations(eksLogGroupPrecreated, s, [{ on: s.get("payments-prod-control-plane-logging"), message }]);
+        s.get("payments-prod-control-plane-logs").inputs.logGroupName = "/aws/eks/payments-prod/cluster";
+        s.get("payments-prod-control-plane-logs").inputs.kind = "vigil:cloudwatch:Something";
+        await assertViolations(eksLogGroupPrecreated, s, [{ on: s.get("payments-prod-control-plane-logging"), message }]);
     });
 
     it("reports a cluster whose log group is missing", async () => {
@@ -97,7 +115,7 @@ describe("vigil-eks-log-group-precreated", () => {
             {
                 on: s.get("platform-staging-control-plane-logging"),
                 message:
-                    'The stack enables control-plane logging for cluster "platform-staging" (pulumi-nodejs:dynamic:Resource "platform-staging-control-plane-logging") but creates no log group /aws/eks/platform-staging/cluster; EKS would create it without retention or encryption. Create the log group with retentionInDays and kmsKeyId before enabling logging.',
+                    'The stack enables control-plane logging for cluster "platform-staging" (pulumi-nodejs:dynamic:Resource "platform-staging-control-plane-logging") but creates no log group /aws/eks/platform-staging/cluster; EKS would create it without retention or encryption. Create (or adopt) the log group with retentionInDays and kmsKeyId before enabling logging.',
             },
         ]);
     });
@@ -109,7 +127,7 @@ describe("vigil-eks-log-group-precreated", () => {
             {
                 on: eks,
                 message:
-                    'The stack enables control-plane logging for cluster "staging" (aws:eks/cluster:Cluster "staging") but creates no log group /aws/eks/staging/cluster; EKS would create it without retention or encryption. Create the log group with retentionInDays and kmsKeyId before enabling logging.',
+                    'The stack enables control-plane logging for cluster "staging" (aws:eks/cluster:Cluster "staging") but creates no log group /aws/eks/staging/cluster; EKS would create it without retention or encryption. Create (or adopt) the log group with retentionInDays and kmsKeyId before enabling logging.',
             },
         ]);
     });

@@ -439,11 +439,12 @@ function addCluster(s: FixtureStack, cluster: string): FixtureResource {
     for (const release of ["prometheus", "node-exporter", "kube-state-metrics"]) {
         s.add("kubernetes:helm.sh/v3:Release", `${cluster}-${release}`, { name: `vigil-${release}`, namespace: NAMESPACE, chart: release, version: "1.0.0" }, {}, c);
     }
+    // ClusterMonitoring creates the control-plane log group, or adopts it when EKS created it.
     s.add(
-        "aws:cloudwatch/logGroup:LogGroup",
+        "pulumi-nodejs:dynamic:Resource",
         `${cluster}-control-plane-logs`,
-        { name: `/aws/eks/${cluster}/cluster`, retentionInDays: 365, kmsKeyId: LOG_KEY_ARN, tags: vigilTags("control-plane-logging") },
-        { arn: arn("logs", `log-group:/aws/eks/${cluster}/cluster`) },
+        { kind: "vigil:cloudwatch:LogGroup", logGroupName: `/aws/eks/${cluster}/cluster`, region: REGION, retentionInDays: 365, kmsKeyId: LOG_KEY_ARN, tags: vigilTags("control-plane-logging") },
+        { arn: arn("logs", `log-group:/aws/eks/${cluster}/cluster`), created: false },
         c,
     );
     s.add(

@@ -112,7 +112,7 @@ describe("the policy pack over the offline plan", function () {
         );
         for (const v of added(variant, baseline)) {
             assert.equal(v.enforcementLevel, "mandatory");
-            assert.match(v.message, /Set vigil:controlPlaneLogging to true|pre-creates the control-plane log group/);
+            assert.match(v.message, /Set vigil:controlPlaneLogging to true|creates \(or adopts\) the control-plane log group/);
         }
     });
 
@@ -154,7 +154,9 @@ describe("the policy pack over the offline plan", function () {
     it("a week of log retention: every log group Vigil creates is reported", async () => {
         const variant = await plan("short-retention", (c) => (c["vigil:logRetentionDays"] = 7));
         assert.equal(variant.code, 1);
-        const groups = variant.resources.filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup");
+        // LogGroups, and the dynamic resources that create or adopt the clusters' control-plane groups.
+        const groups = variant.resources.filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" || (r.type === "pulumi-nodejs:dynamic:Resource" && r.inputs.kind === "vigil:cloudwatch:LogGroup"));
+        assert.equal(groups.filter((g) => g.type === "pulumi-nodejs:dynamic:Resource").length, 2, "one control-plane log group per cluster");
         assert.ok(groups.length >= 3, "the AMP log group and one per cluster");
         for (const g of groups) {
             assert.equal(g.inputs.retentionInDays, 7, g.name);
@@ -164,7 +166,7 @@ describe("the policy pack over the offline plan", function () {
             sorted(
                 groups.map(
                     (g) =>
-                        `vigil-cloudwatch-log-retention mandatory ${g.urn} The log group aws:cloudwatch/logGroup:LogGroup "${g.name}" keeps logs for 7 days; keep them for at least 365 days (vigil:logRetentionDays).`,
+                        `vigil-cloudwatch-log-retention mandatory ${g.urn} The log group ${g.type} "${g.name}" keeps logs for 7 days; keep them for at least 365 days (vigil:logRetentionDays).`,
                 ),
             ),
         );

@@ -110,6 +110,27 @@ describe("vigil-raci-ownership-tags", () => {
         assert.equal(result.violations.filter((v) => v.urn === subscription.urn).length, 2);
     });
 
+    it("holds the log group a cluster creates or adopts (a dynamic resource) to the same tags", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const group = s.get("payments-prod-control-plane-logs");
+        const what = 'pulumi-nodejs:dynamic:Resource "payments-prod-control-plane-logs"';
+        delete group.inputs.tags;
+        await assertViolations(raciOwnershipTags, s, [
+            {
+                on: group,
+                message: `The ${what} must carry the ownership tags vigil:activity, vigil:responsible and managed-by=vigil; it lacks vigil:activity, vigil:responsible and managed-by. Tag it with vigilTags(activity) from components/tags.ts.`,
+            },
+        ]);
+        group.inputs.tags = vigilTags("control-plane-logging", "customer");
+        await assertViolations(raciOwnershipTags, s, [
+            {
+                on: group,
+                message: `The ${what} has vigil:responsible=customer, but the matrix makes the operator responsible (R) for activity control-plane-logging (Enable EKS control plane logging); set vigil:responsible=operator.`,
+            },
+        ]);
+        await assertNotApplicable(raciOwnershipTags, s, s.get("payments-prod-control-plane-logging"));
+    });
+
     it("is not applicable to Kubernetes objects, nor to a customer's own resources", async () => {
         const s = operatorStack();
         await assertNotApplicable(raciOwnershipTags, s, s.get("payments-prod-namespace"));
@@ -298,6 +319,24 @@ describe("vigil-raci-completeness", () => {
         const s = operatorStack(["payments-prod"]);
         s.remove("payments-prod-control-plane-logging");
         s.add("aws:eks/cluster:Cluster", "payments-prod-eks", { name: "payments-prod", enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"], tags: vigilTags("discovery") });
+        await assertClean(raciCompleteness, s);
+    });
+
+    it("reports a cluster without its control-plane log group, and accepts either form of it", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const cluster = s.get("payments-prod", "vigil:cluster:ClusterMonitoring");
+        s.remove("payments-prod-control-plane-logs");
+        await assertViolations(raciCompleteness, s, [
+            {
+                on: cluster,
+                message:
+                    'Activity log-analysis (Analyze logs during incidents (control plane and pod logs)) is the operator\'s responsibility (R), but vigil:cluster:ClusterMonitoring "payments-prod" has no aws:cloudwatch/logGroup:LogGroup with name matching ^/aws/eks/[^/]+/cluster$ or pulumi-nodejs:dynamic:Resource with kind matching ^vigil:cloudwatch:LogGroup$ and logGroupName matching ^/aws/eks/[^/]+/cluster$. Monitor the cluster with ClusterMonitoring, which creates (or adopts) the control-plane log group with retention and encryption.',
+            },
+        ]);
+        s.add("pulumi-nodejs:dynamic:Resource", "payments-prod-control-plane-logs", { kind: "vigil:cloudwatch:LogGroup", logGroupName: "/aws/eks/payments-prod/cluster", tags: vigilTags("control-plane-logging") }, {}, cluster);
+        await assertClean(raciCompleteness, s);
+        s.remove("payments-prod-control-plane-logs");
+        s.add("aws:cloudwatch/logGroup:LogGroup", "payments-prod-control-plane-logs", { name: "/aws/eks/payments-prod/cluster", tags: vigilTags("control-plane-logging") }, {}, cluster);
         await assertClean(raciCompleteness, s);
     });
 
