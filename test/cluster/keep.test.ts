@@ -9,34 +9,20 @@
 // metric names are then exactly what the keep rule let through.
 
 import * as assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { prometheusConfig } from "../../components/cluster/scrape";
 import { dashboardMetricNames, keepList, loadDashboards, loadRuleFiles, recordedMetricNames, ruleMetricNames } from "../../components/metrics";
 import { requireTool } from "../support/tools";
+import { exposition, freePort, Running, start, stop, waitFor } from "./processes";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "metrics");
 /** Series Prometheus makes for every target itself; the exporter must not expose them. */
 const SYNTHETIC = ["up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling", "scrape_series_added"];
 const NOT_READ = ["vigil_keep_test_unused_total", "go_memstats_alloc_bytes", "process_open_fds"];
 const EXTRA = ["vigil_keep_test_extra_total"];
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 async function getJson(url: string): Promise<any> {
     const response = await fetch(url);
@@ -46,50 +32,19 @@ async function getJson(url: string): Promise<any> {
     return response.json();
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    while (Date.now() < deadline) {
-        try {
-            const value = await probe();
-            if (value !== undefined) {
-                return value;
-            }
-        } catch (err) {
-            last = err;
-        }
-        await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
-
 describe("keep-list, evaluated by a real Prometheus", function () {
     this.timeout(90_000);
-    const processes: ChildProcess[] = [];
-    const logs: string[] = [];
-    let exporter: http.Server | undefined;
+    const processes: Running[] = [];
+    let exporter: { port: number; close: () => Promise<void> } | undefined;
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-keep-"));
-
-    const start = (args: string[], name: string): ChildProcess => {
-        const child = spawn("prometheus", args, { stdio: ["ignore", "pipe", "pipe"] });
-        child.stdout?.on("data", (d) => logs.push(`[${name}] ${d}`));
-        child.stderr?.on("data", (d) => logs.push(`[${name}] ${d}`));
-        processes.push(child);
-        return child;
-    };
+    const logs = () => processes.map((p, i) => `[${i === 0 ? "receiver" : "agent"}] ${p.output.join("")}`).join("\n");
 
     after(async () => {
         // The agent first (it writes to the receiver), then the receiver.
-        for (const p of processes.reverse()) {
-            await new Promise<void>((resolve) => {
-                if (p.exitCode !== null || p.signalCode !== null) {
-                    return resolve();
-                }
-                p.once("exit", () => resolve());
-                p.kill("SIGTERM");
-            });
+        for (const p of [...processes].reverse()) {
+            await stop(p);
         }
-        await new Promise<void>((resolve) => (exporter ? exporter.close(() => resolve()) : resolve()));
+        await exporter?.close();
         fs.rmSync(tmp, { recursive: true, force: true });
     });
 
@@ -104,22 +59,18 @@ describe("keep-list, evaluated by a real Prometheus", function () {
 
         const exposed = [...new Set([...read, ...EXTRA, ...NOT_READ])].filter((n) => !SYNTHETIC.includes(n)).sort();
         const body = exposed.map((n) => `# TYPE ${n} untyped\n${n}{source="keep-test"} 1\n`).join("");
-        exporter = http.createServer((_req, res) => {
-            res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" });
-            res.end(body);
-        });
-        const [exporterPort, receiverPort, agentPort] = [await freePort(), await freePort(), await freePort()];
-        await new Promise<void>((resolve) => exporter!.listen(exporterPort, "127.0.0.1", resolve));
+        exporter = await exposition(body);
+        const exporterPort = exporter.port;
+        const [receiverPort, agentPort] = [await freePort(), await freePort()];
 
         fs.writeFileSync(path.join(tmp, "receiver.yml"), "scrape_configs: []\n");
-        start(
-            [
+        processes.push(
+            start("prometheus", [
                 `--config.file=${path.join(tmp, "receiver.yml")}`,
                 `--storage.tsdb.path=${path.join(tmp, "receiver-data")}`,
                 `--web.listen-address=127.0.0.1:${receiverPort}`,
                 "--web.enable-remote-write-receiver",
-            ],
-            "receiver",
+            ]),
         );
 
         const rendered = prometheusConfig({
@@ -136,16 +87,15 @@ describe("keep-list, evaluated by a real Prometheus", function () {
         doc.global.scrape_timeout = "1s";
         assert.deepEqual(doc.remote_write, (yaml.load(rendered) as { remote_write: unknown }).remote_write);
         fs.writeFileSync(path.join(tmp, "agent.yml"), yaml.dump(doc));
-        start(
-            [
+        processes.push(
+            start("prometheus", [
                 "--enable-feature=agent",
                 `--config.file=${path.join(tmp, "agent.yml")}`,
                 `--storage.agent.path=${path.join(tmp, "agent-data")}`,
                 `--web.listen-address=127.0.0.1:${agentPort}`,
                 // On SIGTERM, do not spend the default minute flushing to the receiver.
                 "--storage.remote.flush-deadline=1s",
-            ],
-            "agent",
+            ]),
         );
 
         const keptSet = new Set(keep);
@@ -172,7 +122,7 @@ describe("keep-list, evaluated by a real Prometheus", function () {
             const series = await getJson(`http://127.0.0.1:${receiverPort}/api/v1/series?match[]=${encodeURIComponent(`{__name__="${read[0]}"}`)}`);
             assert.equal(series.data[0].cluster, "keep-test", "the cluster external label is on every series");
         } catch (err) {
-            throw new Error(`${(err as Error).message}\n--- process output\n${logs.join("").slice(-4000)}`);
+            throw new Error(`${(err as Error).message}\n--- process output\n${logs().slice(-4000)}`);
         }
     });
 });
