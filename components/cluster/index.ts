@@ -17,6 +17,7 @@ export type { AdoptableLogGroupArgs } from "./adoptableLogGroup";
 export { LOG_GROUP_KIND } from "./logGroup";
 export {
     keepRelabelConfig,
+    KUBE_STATE_METRICS_TELEMETRY_ENDPOINT,
     kubeStateMetricsAllowlist,
     managedScrapeConfiguration,
     normaliseKeepList,
@@ -31,7 +32,11 @@ export {
     CLUSTER_ROLE_NAMES,
     controlPlaneMetricsRules,
     DEFAULT_RESOURCES,
+    ETHTOOL_METRICS_INCLUDE,
+    KUBE_STATE_METRICS_LABELS,
     kubeStateMetricsClusterRules,
+    kubeStateMetricsLabelsAllowlist,
+    NODE_EXPORTER_ARGS,
     prometheusClusterRules,
     RELEASES,
     SERVICE_ACCOUNTS,
