@@ -29,6 +29,7 @@ import {
     HARD_TEXT,
     localAlertmanagerFiles,
     localCollectorConfig,
+    missingComponentAlerts,
     NAMESPACE,
     NODE_NAME,
     renderedCollectorConfig,
@@ -39,6 +40,7 @@ import {
 import { IntakeQueue, InvokeResult, snsEnvelope, sqsRecord } from "./harness/delivery";
 import { INVOKE_PATH, READY_LINE } from "./harness/lambdaHost";
 import { LocalAws, PublishedMessage } from "./harness/localAws";
+import { Pipeline } from "./harness/pipeline";
 import { descendants, Processes, ProcessStartError, processExists } from "./harness/processes";
 import { decodeWriteRequest, encodeWriteRequest, RemoteWriteReceiver } from "./harness/remoteWrite";
 import { verifySigV4 } from "./harness/sigv4";
@@ -213,6 +215,20 @@ describe("e2e harness", function () {
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
             }
+        });
+
+        it("knows which shipped alerts report a component the harness's cluster does not run", () => {
+            assert.deepEqual(
+                [...missingComponentAlerts()].sort(),
+                [
+                    ["CoreDNSDown", { job: "kube-dns", for: "5m" }],
+                    ["KubeAPIDown", { job: "apiserver", for: "5m" }],
+                    ["KubeStateMetricsDown", { job: "kube-state-metrics", for: "10m" }],
+                    ["KubeletDown", { job: "kubelet", for: "15m" }],
+                ],
+            );
+            assert.ok(!missingComponentAlerts().has("NodeExporterDown"), "node-exporter runs locally");
+            assert.ok(missingComponentAlerts(loadRuleFiles(), []).has("NodeExporterDown"), "it would be missing without it");
         });
 
         it("test-only rules carry the hard text and the ruler evaluates every second", () => {
@@ -668,6 +684,41 @@ describe("e2e harness", function () {
             host.child.stdin?.end();
             const { code } = await host.exited;
             assert.equal(code, 0);
+        });
+    });
+
+    describe("pipeline start", () => {
+        /** Processes whose command line names `text` (Linux /proc). */
+        const processesNaming = (text: string): number[] =>
+            fs
+                .readdirSync("/proc")
+                .filter((e) => /^\d+$/.test(e))
+                .filter((e) => {
+                    try {
+                        return fs.readFileSync(`/proc/${e}/cmdline`, "utf8").includes(text);
+                    } catch {
+                        return false;
+                    }
+                })
+                .map(Number);
+
+        it("fails with the server's log when a server is not ready in time, stops what started and keeps the files", async () => {
+            let message = "";
+            await assert.rejects(
+                Pipeline.start({ startTimeoutMs: 1 }),
+                (err: Error) => {
+                    message = err.message;
+                    return err instanceof ProcessStartError;
+                },
+            );
+            assert.match(message, /lambda-reply was not ready within 1 ms; log \/.*\/logs\/lambda-reply\.log:/);
+            const dir = /files and logs kept in (\S+)\)/.exec(message)?.[1];
+            assert.ok(dir && fs.existsSync(path.join(dir, "logs", "lambda-reply.log")), message);
+            try {
+                assert.deepEqual(processesNaming(dir), [], "nothing of the failed run still runs");
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
     });
 

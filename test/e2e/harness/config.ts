@@ -43,6 +43,8 @@ export const TOPICS = {
     alerts: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:vigil-alerts`,
     heartbeat: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:vigil-heartbeat`,
     notifications: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:vigil-notifications`,
+    /** The operators' topic (AccountMonitoring.pipelineTopicArn). */
+    pipeline: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:vigil-pipeline`,
 } as const;
 
 /** The account component's defaults (AccountMonitoringArgs: repeat 4 h, heartbeat 5 min). */
@@ -216,6 +218,28 @@ export function writeRuleFiles(targetDir: string, overrides: Readonly<Record<str
         throw new HarnessConfigError(`overrides: no rule file in ${sourceDir} has an alert named ${missing.join(", ")}`);
     }
     return { files, overridden };
+}
+
+/**
+ * Alerts that report a component of a reporting cluster as missing (`group by (cluster) (up) unless
+ * on (cluster) group by (cluster) (up{job="X"} == 1)`) for a job the harness does not run: its
+ * cluster has no API server, CoreDNS, kubelet or kube-state-metrics, so once their `for` window has
+ * passed these fire, rightly. Alert name → the missing job and the rule's `for`.
+ */
+export function missingComponentAlerts(files: readonly RuleFile[] = loadRuleFiles(), localJobs: readonly string[] = COLLECTOR_JOBS): Map<string, { job: string; for: string }> {
+    const out = new Map<string, { job: string; for: string }>();
+    const pattern = /^\s*group by \(cluster\) \(up\)\s+unless on \(cluster\)\s+group by \(cluster\) \(up\{job="([^"]+)"[^}]*\} == 1\)\s*$/;
+    for (const file of files) {
+        for (const group of file.groups) {
+            for (const rule of group.rules) {
+                const m = rule.alert ? pattern.exec(rule.expr) : null;
+                if (m && rule.alert && !localJobs.includes(m[1])) {
+                    out.set(rule.alert, { job: m[1], for: rule.for ?? "0s" });
+                }
+            }
+        }
+    }
+    return out;
 }
 
 /** Labels and annotations that JSON must escape and the template must carry through untouched. */

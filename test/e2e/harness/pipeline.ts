@@ -80,7 +80,7 @@ export const TRIAGE_ARGS = resolveTriageArgs({
     alertTopicArn: TOPICS.alerts,
     heartbeatTopicArn: TOPICS.heartbeat,
     notificationTopicArn: TOPICS.notifications,
-    pipelineTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:vigil-pipeline`,
+    pipelineTopicArn: TOPICS.pipeline,
     keyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/0e2e0000-0000-4000-8000-000000000001`,
     logKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/0e2e0000-0000-4000-8000-000000000002`,
     alarmNamePrefix: "vigil-pipeline-",
