@@ -104,6 +104,12 @@ export const CLAIM_LEASE_SECONDS = 300;
  * over once the lease ends (the engine's minimum, well above the reply function's timeout).
  */
 export const REPLY_CLAIM_LEASE_SECONDS = 60;
+/** Stream records per follow-up invocation: records only pass the filter when a reply was just recorded. */
+export const FOLLOW_UP_BATCH_SIZE = 10;
+/** Retries of a failed follow-up batch (halved each time) before its records go to the timer dead-letter queue. */
+export const FOLLOW_UP_RETRIES = 3;
+/** Alarm when reply follow-ups fall this far behind the table's stream (IteratorAge, milliseconds). */
+export const FOLLOW_UP_AGE_ALARM_MS = 120_000;
 /** The reply API's integration timeout (API Gateway allows 30 s): above the reply function's timeout. */
 export const REPLY_INTEGRATION_TIMEOUT_MS = 15_000;
 /** Retries of the timer function's asynchronous invocations (EventBridge, Scheduler) before the dead-letter queue. */
@@ -294,8 +300,9 @@ export interface AlarmTargets {
 
 /**
  * The service's alarms: every function's errors and throttles, the two dead-letter queues not
- * empty, and the intake queue's oldest message too old. Each fires on one 5-minute period above
- * its threshold (missing data is no problem: an idle function publishes none).
+ * empty, the intake queue's oldest message too old, and reply follow-ups behind the table's
+ * stream. Each fires on one 5-minute period above its threshold (missing data is no problem: an
+ * idle function publishes none).
  */
 export function triageAlarms(t: AlarmTargets): AlarmSpec[] {
     const perFunction = FUNCTION_ROLES.flatMap((role): AlarmSpec[] => [
@@ -340,6 +347,15 @@ export function triageAlarms(t: AlarmTargets): AlarmSpec[] {
             dimensions: { QueueName: t.timerDeadLetterQueueName },
             statistic: "Maximum",
             threshold: 0,
+        },
+        {
+            id: "triage-reply-follow-up-age",
+            description: `Reply follow-ups are more than ${FOLLOW_UP_AGE_ALARM_MS / 1000} seconds behind the case table's stream: confirmed incidents wait for the sweep instead; check the timer function's errors and throttles.`,
+            namespace: "AWS/Lambda",
+            metricName: "IteratorAge",
+            dimensions: { FunctionName: t.functionNames.timer },
+            statistic: "Maximum",
+            threshold: FOLLOW_UP_AGE_ALARM_MS,
         },
         {
             id: "triage-intake-queue-age",

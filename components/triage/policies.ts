@@ -49,7 +49,12 @@ export interface IntakePolicyArgs extends EngineFunctionPolicyArgs {
 
 export interface TimerPolicyArgs extends EngineFunctionPolicyArgs {
     readonly timerDeadLetterQueueArn: string;
+    /** The case table's stream (the reply follow-up mapping reads it with the timer function's role). */
+    readonly tableStreamArn: string;
 }
+
+/** What Lambda's event source mapping needs to read a DynamoDB stream for a function. */
+export const STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"] as const;
 
 const document = (statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
 const via = (id: AccountIdentity, ...services: string[]) => services.map((s) => `${s}.${id.region}.amazonaws.com`);
@@ -147,9 +152,10 @@ export function replyPolicy(a: Omit<FunctionPolicyArgs, "keyArn" | "notification
 }
 
 /**
- * The timer function (`timerHandler`): resolves overdue cases, resumes stale work (which can
- * notify, open incidents and set or delete reply timers), queries the due index, and puts failed
- * asynchronous invocations into its dead-letter queue.
+ * The timer function (`timerHandler`): resolves overdue cases, resumes stale work and follows up
+ * replies from the table's stream (which can notify, open incidents and set or delete reply
+ * timers), queries the due index, reads the stream (through its event source mapping), and puts
+ * failed asynchronous invocations and stream batches into its dead-letter queue.
  */
 export function timerPolicy(a: TimerPolicyArgs): PolicyDocument {
     const { identity: id } = a;
@@ -158,6 +164,7 @@ export function timerPolicy(a: TimerPolicyArgs): PolicyDocument {
         tracing(id),
         table(TABLE_ACTIONS.timer, a.tableArn),
         { Sid: "DueIndex", Effect: "Allow", Action: "dynamodb:Query", Resource: `${a.tableArn}/index/${DUE_INDEX}` },
+        { Sid: "ReadCaseStream", Effect: "Allow", Action: [...STREAM_ACTIONS], Resource: a.tableStreamArn },
         ...publishing(a, ["sns", "sqs"]),
         ...incidents(id),
         ...replyTimers(a),

@@ -8,7 +8,8 @@
 //
 //   reply links ─▶ HTTP API (throttled) ─▶ reply function (replyHandler) ─▶ case table only
 //   EventBridge Scheduler (one-time reply timers) ┐
-//   EventBridge rule (periodic sweep)             ┴▶ timer function (timerHandler) ─▶ DLQ on failure
+//   EventBridge rule (periodic sweep)             ├▶ timer function (timerHandler) ─▶ DLQ on failure
+//   case table stream (pending reply work only) ──┘
 //   intake and timer functions ─▶ operator notices ─▶ pipeline topic
 //
 // The class only wires resources; names, sizes, environments, policies and alarms come from the
@@ -22,6 +23,8 @@ import { vigilTags } from "../tags";
 import {
     checkComponentName,
     ENTRY_POINTS,
+    FOLLOW_UP_BATCH_SIZE,
+    FOLLOW_UP_RETRIES,
     FUNCTION_SIZING,
     FunctionRole,
     functionEnvironment,
@@ -42,7 +45,7 @@ import {
     TriageServiceArgs,
 } from "./args";
 import { BUNDLE_DIR, BUNDLE_FILES, BundleError, ensureBundle, LAMBDA_RUNTIME } from "./bundle";
-import { TABLE_DEFINITION } from "./handler/dynamoStore";
+import { REPLY_WORK_FILTER, TABLE_DEFINITION } from "./handler/dynamoStore";
 import { DEFAULT_SETTINGS } from "./handler/lifecycle";
 import {
     intakePolicy,
@@ -121,6 +124,9 @@ export class TriageService extends pulumi.ComponentResource {
                 // Garbage collection of closed cases only; deadlines are timers and the sweep.
                 ttl: { attributeName: TABLE_DEFINITION.ttlAttribute, enabled: true },
                 pointInTimeRecovery: { enabled: true },
+                // New images drive the immediate follow-up of replies (the reply follow-up mapping below).
+                streamEnabled: true,
+                streamViewType: TABLE_DEFINITION.streamViewType,
                 // KMS with the AWS-managed DynamoDB key: the functions need no key permissions.
                 serverSideEncryption: { enabled: true },
                 deletionProtectionEnabled: a.tableDeletionProtection,
@@ -222,8 +228,8 @@ export class TriageService extends pulumi.ComponentResource {
             {
                 role: roles.timer.id,
                 policy: pulumi
-                    .all([engine, logGroups.timer.arn, timerDeadLetters.arn])
-                    .apply(([e, logGroupArn, timerDeadLetterQueueArn]) => JSON.stringify(timerPolicy({ ...e, logGroupArn, timerDeadLetterQueueArn }))),
+                    .all([engine, logGroups.timer.arn, timerDeadLetters.arn, table.streamArn])
+                    .apply(([e, logGroupArn, timerDeadLetterQueueArn, tableStreamArn]) => JSON.stringify(timerPolicy({ ...e, logGroupArn, timerDeadLetterQueueArn, tableStreamArn }))),
             },
             parent,
         );
@@ -304,6 +310,32 @@ export class TriageService extends pulumi.ComponentResource {
                 { parent: this, dependsOn: queuePolicies },
             );
         }
+
+        // ---- reply follow-up ----------------------------------------------------------------------
+        // The reply function only records an answer; the timer function does the work it claimed
+        // (incident, notification, reply timer) as soon as the case item shows it. The sweep stays
+        // the backstop, so a record that cannot be handled is given up after one sweep period.
+        new aws.lambda.EventSourceMapping(
+            `${name}-reply-follow-up`,
+            {
+                eventSourceArn: table.streamArn,
+                functionName: timer.arn,
+                // New records only: work waiting from before the mapping existed is the sweep's.
+                startingPosition: "LATEST",
+                batchSize: FOLLOW_UP_BATCH_SIZE,
+                maximumBatchingWindowInSeconds: 0,
+                filterCriteria: { filters: [{ pattern: JSON.stringify(REPLY_WORK_FILTER) }] },
+                functionResponseTypes: ["ReportBatchItemFailures"],
+                bisectBatchOnFunctionError: true,
+                maximumRetryAttempts: FOLLOW_UP_RETRIES,
+                maximumRecordAgeInSeconds: a.sweepIntervalSeconds,
+                parallelizationFactor: 1,
+                destinationConfig: { onFailure: { destinationArn: timerDeadLetters.arn } },
+                tags,
+            },
+            // Lambda checks at creation that the role may read the stream.
+            { parent: this, dependsOn: [timerPermissions] },
+        );
 
         // ---- timers -----------------------------------------------------------------------------
         new aws.iam.RolePolicy(

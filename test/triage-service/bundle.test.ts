@@ -12,7 +12,7 @@ import { functionEnvironment, FunctionRole, resolveTriageArgs } from "../../comp
 import { buildBundle, BUNDLE_FILES, ensureBundle, MANIFEST_FILE, REPO_ROOT, staleReason } from "../../components/triage/bundle";
 import { DynamoStore } from "../../components/triage/handler/dynamoStore";
 import { caseIdFor } from "../../components/triage/handler/lifecycle";
-import { createTable, dynamoClient, Dynalite, fixtureJson, startDynalite } from "../triage/support";
+import { createTable, dynamoClient, Dynalite, fixtureJson, rawItem, startDynalite, streamRecord } from "../triage/support";
 import { FakeAws, startFakeAws } from "./fakeAws";
 
 const ACCOUNT = "111122223333";
@@ -299,8 +299,24 @@ Promise.resolve().then(() => ${call}).then((r) => process.stdout.write(JSON.stri
 
             const record = await new DynamoStore(dynamoClient(dynamo.endpoint), tableName).load(caseIdFor("prometheus:3f1c9a4be07d2e11"));
             assert.equal(record?.state, "INCIDENT_OPEN");
-            assert.ok(Object.keys(record?.claims ?? {}).some((k) => k.startsWith("work|reply-")), "the work is claimed for the sweep");
+            assert.ok(Object.keys(record?.claims ?? {}).some((k) => k.startsWith("work|reply-")), "the work is claimed for the timer function");
             assert.deepEqual(aws.calls.slice(before), [], "the deployed reply function called no service but DynamoDB");
+        });
+
+        it("timer: follows the reply up from the table's stream at once (incident, notification, reply timer deleted)", async () => {
+            const before = aws.calls.length;
+            const caseId = caseIdFor("prometheus:3f1c9a4be07d2e11");
+            const item = await rawItem(dynamoClient(dynamo.endpoint), tableName, `case#${caseId}`, "case");
+            assert.deepEqual(item.replyWork, { S: "pending" }, "the reply left its work marked for the stream");
+            const out = await invoke("timer", { Records: [streamRecord("MODIFY", item, tableName)] }, "m.timerHandler(event, context)");
+            assert.deepEqual(out, { ok: { batchItemFailures: [] } });
+            assert.deepEqual(
+                aws.calls.slice(before).map((c) => `${c.service}:${c.action}`),
+                ["ssm:CreateOpsItem", "sns:Publish", "scheduler:DeleteSchedule"],
+            );
+            const record = await new DynamoStore(dynamoClient(dynamo.endpoint), tableName).load(caseId);
+            assert.equal(record?.opsItemId, "oi-000000000001");
+            assert.deepEqual(record?.claims, {});
         });
 
         it("intake: a no-impact pipeline alert reaches the operator on the pipeline topic the component names", async () => {

@@ -26,6 +26,7 @@ import { createTable, dynamoClient, Dynalite, editAmp, IMPACT_TABLE, message, re
 const ID: AccountIdentity = { accountId: "111122223333", region: "eu-west-1", partition: "aws" };
 const ARN = {
     table: "arn:aws:dynamodb:eu-west-1:111122223333:table/vigil-triage-cases-1a2b3c4",
+    stream: "arn:aws:dynamodb:eu-west-1:111122223333:table/vigil-triage-cases-1a2b3c4/stream/2024-05-01T00:00:00.000",
     key: "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8091-a2b3c4d5e6f7",
     topic: "arn:aws:sns:eu-west-1:111122223333:vigil-notifications-9b4162a",
     pipeline: "arn:aws:sns:eu-west-1:111122223333:vigil-pipeline-1c2d3e4",
@@ -100,7 +101,7 @@ function wildcardProblems(doc: PolicyDocument): string[] {
 describe("triage service policies", () => {
     const intake = intakePolicy({ ...ENGINE, logGroupArn: ARN.logGroup("intake"), intakeQueueArn: ARN.queue });
     const reply = replyPolicy({ identity: ID, logGroupArn: ARN.logGroup("reply"), tableArn: ARN.table });
-    const timer = timerPolicy({ ...ENGINE, logGroupArn: ARN.logGroup("timer"), timerDeadLetterQueueArn: ARN.timerDlq });
+    const timer = timerPolicy({ ...ENGINE, logGroupArn: ARN.logGroup("timer"), timerDeadLetterQueueArn: ARN.timerDlq, tableStreamArn: ARN.stream });
     const scheduler = schedulerPolicy(ID, { timerFunctionArn: ARN.timerFunction, timerDeadLetterQueueArn: ARN.timerDlq, keyArn: ARN.key });
 
     it("the intake function may do exactly what the handler does, on exactly its resources", () => {
@@ -152,6 +153,10 @@ describe("triage service policies", () => {
             "dynamodb:GetItem": [ARN.table],
             "dynamodb:PutItem": [ARN.table],
             "dynamodb:Query": [`${ARN.table}/index/due`],
+            "dynamodb:DescribeStream": [ARN.stream],
+            "dynamodb:GetRecords": [ARN.stream],
+            "dynamodb:GetShardIterator": [ARN.stream],
+            "dynamodb:ListStreams": [ARN.stream],
             "kms:Decrypt": [ARN.key],
             "kms:GenerateDataKey": [ARN.key],
             "sns:Publish": [ARN.topic, ARN.pipeline],
@@ -175,6 +180,17 @@ describe("triage service policies", () => {
             assert.ok((key?.condition?.StringEquals?.["kms:ViaService"] as string[]).includes("sns.eu-west-1.amazonaws.com"));
         }
         assert.equal(allowed(reply).has("sns:Publish"), false);
+    });
+
+    it("only the timer function may read the case table's stream (for its reply follow-up mapping), and only that stream", () => {
+        const streamGrants = (doc: PolicyDocument) => grants(doc).filter((g) => g.actions.some((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams)$/.test(a)));
+        assert.deepEqual(
+            streamGrants(timer).map((g) => [g.sid, [...g.actions].sort(), g.resources, g.condition]),
+            [["ReadCaseStream", ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], [ARN.stream], undefined]],
+        );
+        assert.deepEqual(streamGrants(intake), []);
+        assert.deepEqual(streamGrants(reply), [], "the public reply function cannot read other cases' changes");
+        assert.ok(!ARN.stream.includes("*"));
     });
 
     it("the key is usable only through SNS and SQS, and the scheduler role only by Scheduler", () => {
@@ -323,12 +339,16 @@ describe("triage service policies", () => {
             }
         }
 
-        /** What each role's grant covers, in the form the recorder writes. */
+        /**
+         * What each role's grant covers on the table and its index, in the form the recorder writes.
+         * (The stream grant is for Lambda's poller, which reads the stream with the timer role; the
+         * code never calls the Streams API: checked on its own above.)
+         */
         const granted = (doc: PolicyDocument) =>
             new Set(
                 [...allowed(doc).entries()]
                     .filter(([a]) => a.startsWith("dynamodb:"))
-                    .flatMap(([action, resources]) => resources.map((r) => (r.endsWith("/index/due") ? `${action} (index due)` : action))),
+                    .flatMap(([action, resources]) => resources.filter((r) => !r.includes("/stream/")).map((r) => (r.endsWith("/index/due") ? `${action} (index due)` : action))),
             );
 
         it("each function performs exactly the DynamoDB actions its role grants, and the reply function calls no other service", async () => {
@@ -355,12 +375,14 @@ describe("triage service policies", () => {
             assert.equal(answer.status === "ok" && answer.record.state, "INCIDENT_OPEN");
             assert.deepEqual([r.notifier.sent.length, r.incidents.opened.length, r.timers.created.length, r.timers.cancelled.length], [0, 0, 0, 0], "the reply function touched only the table");
 
-            clock.advance(61);
-            const swept = await t.engine.sweep();
-            assert.ok(swept.resumed >= 1, "the sweep took over the work the reply claimed");
-            assert.equal(t.incidents.opened.length, 1, "the sweep opened the confirmed incident");
+            clock.advance(1);
+            assert.equal(await t.engine.followUpReplies(caseIdFor("prometheus:3f1c9a4be07d2e11")), "done", "the stream follow-up took over the work the reply claimed");
+            assert.equal(t.incidents.opened.length, 1, "the timer function opened the confirmed incident");
             assert.equal(t.incidents.opened[0].dedupKey, "prometheus:3f1c9a4be07d2e11");
             assert.ok(t.notifier.sent.some((n) => n.kind === "incident"), "and notified the customer of it");
+            assert.equal(t.timers.cancelled.length, 1, "and deleted the reply timer");
+            clock.advance(61);
+            await t.engine.sweep();
 
             clock.advance(72 * 3600);
             assert.equal(await t.engine.timeout(caseIdFor("prometheus:00000000000000aa"), "timer"), "resolved");

@@ -10,7 +10,9 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as aws from "@pulumi/aws";
 import { readConfig } from "../../components/triage/handler/config";
-import { createTableInput, TABLE_DEFINITION } from "../../components/triage/handler/dynamoStore";
+import { caseToItem, createTableInput, itemToCase, TABLE_DEFINITION } from "../../components/triage/handler/dynamoStore";
+import { matchesPattern } from "../account/eventPattern";
+import { streamRecord } from "../triage/support";
 import { physicalName } from "../../tools/offline/state";
 import { MockRecorder, promiseOf, RecordedResource, setupMocks } from "../support/mocks";
 
@@ -100,6 +102,7 @@ describe("TriageService (Pulumi mocks)", function () {
             "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-dlq-not-empty",
             "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-timer-dlq-not-empty",
             "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-intake-queue-age",
+            "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-reply-follow-up-age",
             "aws:dynamodb/table:Table tri-cases",
             "aws:iam/role:Role tri-intake-role",
             "aws:iam/role:Role tri-reply-role",
@@ -110,6 +113,7 @@ describe("TriageService (Pulumi mocks)", function () {
             "aws:iam/rolePolicy:RolePolicy tri-timer-permissions",
             "aws:iam/rolePolicy:RolePolicy tri-scheduler-permissions",
             "aws:lambda/eventSourceMapping:EventSourceMapping tri-intake-mapping",
+            "aws:lambda/eventSourceMapping:EventSourceMapping tri-reply-follow-up",
             "aws:lambda/function:Function tri-intake",
             "aws:lambda/function:Function tri-reply",
             "aws:lambda/function:Function tri-timer",
@@ -257,6 +261,8 @@ describe("TriageService (Pulumi mocks)", function () {
             expected.GlobalSecondaryIndexes,
         );
         assert.deepEqual(t.ttl, { attributeName: TABLE_DEFINITION.ttlAttribute, enabled: true });
+        assert.deepEqual([t.streamEnabled, t.streamViewType], [expected.StreamSpecification?.StreamEnabled, expected.StreamSpecification?.StreamViewType]);
+        assert.deepEqual([t.streamEnabled, t.streamViewType], [true, "NEW_IMAGE"], "the follow-up filter reads new images");
         assert.deepEqual(t.pointInTimeRecovery, { enabled: true });
         assert.deepEqual(t.serverSideEncryption, { enabled: true });
         assert.equal(t.deletionProtectionEnabled, true);
@@ -305,6 +311,54 @@ describe("TriageService (Pulumi mocks)", function () {
         assert.equal(m.batchSize, 10);
         assert.equal(m.maximumBatchingWindowInSeconds, 2);
         assert.deepEqual(m.scalingConfig, { maximumConcurrency: fn("intake").inputs.reservedConcurrentExecutions });
+    });
+
+    it("follows replies up from the table's stream: a filtered, partial-batch, bisecting mapping to the timer function with a dead-letter queue", () => {
+        const m = named("tri-reply-follow-up").inputs;
+        const table = named("tri-cases");
+        assert.equal(m.eventSourceArn, table.state.streamArn);
+        assert.match(m.eventSourceArn, /:table\/[^/]+\/stream\//);
+        assert.equal(m.functionName, fn("timer").state.arn);
+        assert.equal(m.startingPosition, "LATEST");
+        assert.equal(m.batchSize, 10);
+        assert.equal(m.maximumBatchingWindowInSeconds, 0, "at once, not after a batching window");
+        assert.deepEqual(m.functionResponseTypes, ["ReportBatchItemFailures"]);
+        assert.equal(m.bisectBatchOnFunctionError, true);
+        assert.equal(m.maximumRetryAttempts, 3);
+        assert.equal(m.maximumRecordAgeInSeconds, 900, "given up after one sweep period: the sweep has the work by then");
+        assert.equal(m.parallelizationFactor, 1);
+        assert.deepEqual(m.destinationConfig, { onFailure: { destinationArn: queue("timer-dlq").state.arn } });
+        assert.deepEqual(m.tags, { "vigil:activity": "triage-incident-response", "vigil:responsible": "operator", "managed-by": "vigil" });
+
+        // The filter as Lambda reads it, judged with EventBridge's matching rules on stream records of real items.
+        assert.equal(m.filterCriteria.filters.length, 1);
+        const pattern = json(m.filterCriteria.filters[0].pattern);
+        assert.deepEqual(pattern, { dynamodb: { NewImage: { replyWork: { S: ["pending"] } } } });
+        const base = caseToItem({
+            caseId: "XFPum4pPxGvtoUr91HaUD7",
+            key: "prometheus:3f1c9a4be07d2e11",
+            source: "prometheus",
+            version: 4,
+            state: "INCIDENT_OPEN",
+            cluster: "payments-prod",
+            title: "KubePodCrashLooping",
+            episode: 1,
+            firstSeen: "2024-05-01T12:00:00.000Z",
+            lastSeen: "2024-05-01T13:00:00.000Z",
+            occurrences: 1,
+            lastOrder: "2024-05-01T11:55:00.000Z|0",
+            claims: {},
+            tokens: {},
+            attempts: 0,
+            history: [],
+            historyDropped: 0,
+        });
+        const withClaim = (claim: Record<string, unknown>) => caseToItem({ ...itemToCase(base), claims: { "work|reply-0123456789ab": { until: "2024-05-01T13:01:00.000Z", ...claim } } });
+        assert.equal(matchesPattern(pattern, streamRecord("MODIFY", withClaim({}))), true, "a reply's work waits: the timer function is invoked");
+        assert.equal(matchesPattern(pattern, streamRecord("MODIFY", withClaim({ holder: "stream" }))), false, "taken over: not again");
+        assert.equal(matchesPattern(pattern, streamRecord("MODIFY", withClaim({ holder: "reply" }))), false, "done by the reply itself");
+        assert.equal(matchesPattern(pattern, streamRecord("MODIFY", base)), false, "no work");
+        assert.equal(matchesPattern(pattern, streamRecord("REMOVE", withClaim({}))), false, "a deletion has no new image");
     });
 
     it("lets reply timers invoke only the timer function, from the timers' own group, and sweeps on the configured period", () => {
@@ -394,7 +448,16 @@ describe("TriageService (Pulumi mocks)", function () {
         const logGroupArn = (role: string) => named(`tri-${role}-logs`).state.arn;
         assert.deepEqual(json(named("tri-intake-permissions").inputs.policy), triage.intakePolicy({ ...common, logGroupArn: logGroupArn("intake"), intakeQueueArn: queue("intake").state.arn }));
         assert.deepEqual(json(named("tri-reply-permissions").inputs.policy), triage.replyPolicy({ identity, logGroupArn: logGroupArn("reply"), tableArn: common.tableArn }));
-        assert.deepEqual(json(named("tri-timer-permissions").inputs.policy), triage.timerPolicy({ ...common, logGroupArn: logGroupArn("timer"), timerDeadLetterQueueArn: queue("timer-dlq").state.arn }));
+        assert.deepEqual(
+            json(named("tri-timer-permissions").inputs.policy),
+            triage.timerPolicy({ ...common, logGroupArn: logGroupArn("timer"), timerDeadLetterQueueArn: queue("timer-dlq").state.arn, tableStreamArn: named("tri-cases").state.streamArn }),
+        );
+        const stream = json(named("tri-timer-permissions").inputs.policy).Statement.find((st: any) => st.Sid === "ReadCaseStream");
+        assert.deepEqual([[...stream.Action].sort(), stream.Resource], [["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], named("tri-cases").state.streamArn]);
+        for (const role of ["intake", "reply"]) {
+            const actions = json(named(`tri-${role}-permissions`).inputs.policy).Statement.flatMap((st: any) => st.Action);
+            assert.ok(!actions.some((a: string) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams)$/.test(a)), `${role} cannot read the stream`);
+        }
         for (const role of ["intake", "reply", "timer"]) {
             assert.equal(named(`tri-${role}-permissions`).inputs.role, named(`tri-${role}-role`).state.name);
             assert.deepEqual(json(named(`tri-${role}-role`).inputs.assumeRolePolicy), triage.lambdaTrustPolicy());
@@ -403,7 +466,7 @@ describe("TriageService (Pulumi mocks)", function () {
 
     it("alarms on errors, throttles, both dead-letter queues and the queue's age, notifying the pipeline topic under the account's prefix", () => {
         const alarms = ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-        assert.equal(alarms.length, 9);
+        assert.equal(alarms.length, 10);
         const watched = Object.fromEntries(alarms.map((a) => [a.inputs.name, [a.inputs.namespace, a.inputs.metricName, Object.values(a.inputs.dimensions)[0], a.inputs.threshold]]));
         const fnName = (role: string) => fn(role).state.name;
         assert.deepEqual(watched, {
@@ -416,6 +479,7 @@ describe("TriageService (Pulumi mocks)", function () {
             "vigil-pipeline-triage-dlq-not-empty": ["AWS/SQS", "ApproximateNumberOfMessagesVisible", queue("dlq").state.name, 0],
             "vigil-pipeline-triage-timer-dlq-not-empty": ["AWS/SQS", "ApproximateNumberOfMessagesVisible", queue("timer-dlq").state.name, 0],
             "vigil-pipeline-triage-intake-queue-age": ["AWS/SQS", "ApproximateAgeOfOldestMessage", queue("intake").state.name, 900],
+            "vigil-pipeline-triage-reply-follow-up-age": ["AWS/Lambda", "IteratorAge", fnName("timer"), 120_000],
         });
         for (const a of alarms) {
             assert.deepEqual(a.inputs.alarmActions, [ARGS.pipelineTopicArn]);
@@ -457,6 +521,7 @@ describe("TriageService (Pulumi mocks)", function () {
         });
         await registered(recorder, custom);
         assert.equal(recorder.named("custom-sweep").inputs.scheduleExpression, "rate(1 hour)");
+        assert.equal(recorder.named("custom-reply-follow-up").inputs.maximumRecordAgeInSeconds, 3600);
         assert.equal(recorder.named("custom-timer-logs").inputs.retentionInDays, 400);
         assert.deepEqual(recorder.named("custom-intake-mapping").inputs.scalingConfig, { maximumConcurrency: 3 });
         assert.equal(recorder.named("custom-reply", "aws:lambda/function:Function").inputs.reservedConcurrentExecutions, 2);

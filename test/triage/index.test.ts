@@ -2,6 +2,7 @@
 // override to dynalite, SNS/SSM/Scheduler through aws-sdk-client-mock.
 
 import * as assert from "node:assert/strict";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateOpsItemCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -10,7 +11,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { atExpression } from "../../components/triage/handler/aws";
 import { caseIdFor } from "../../components/triage/handler/lifecycle";
 import { addSeconds } from "../../components/triage/handler/time";
-import { createTable, Dynalite, fixtureJson, harness, message, replyTokens, startDynalite } from "./support";
+import { createTable, Dynalite, fixtureJson, harness, message, rawItem, replyTokens, startDynalite, streamRecord } from "./support";
 
 type Index = typeof import("../../components/triage/handler/index");
 
@@ -287,7 +288,50 @@ describe("triage Lambda entry points", function () {
         const { result: sweep } = await captured(() => index.timerHandler({ kind: "sweep" }, CONTEXT));
         assert.deepEqual(sweep, { kind: "sweep", result: { examined: 0, timedOut: 0, resumed: 0 } });
         const { result: scheduled } = await captured(() => index.timerHandler({ "detail-type": "Scheduled Event", source: "aws.events" }, CONTEXT));
-        assert.equal(scheduled.kind, "sweep");
+        assert.deepEqual(Object.keys(scheduled), ["kind", "result"]);
+        assert.equal((scheduled as { kind: string }).kind, "sweep");
         await assert.rejects(index.timerHandler({ kind: "reply-timeout" }, CONTEXT), /unrecognised payload .*expected \{"kind":"reply-timeout"/);
+        await assert.rejects(index.timerHandler({ Records: [{ eventSource: "aws:sqs" }] }, CONTEXT), /unrecognised payload/, "only DynamoDB stream records are follow-ups");
+    });
+
+    it("timerHandler: follows replies up from stream records at once, skips records without pending work, and reports a failing record alone", async () => {
+        // As deployed (lambda.ts): the reply function leaves its work.
+        index.configurePorts({ deferReplyWork: true });
+        try {
+            await captured(() => index.handler({ Records: [sqsRecord("r1", fixtureJson("amp/01-crashloop-firing.sns.json"))] }, CONTEXT));
+            const { confirm } = replyTokens(sns.commandCalls(PublishCommand)[0].args[0].input.Message ?? "");
+            const { result: post } = await captured(() => index.replyHandler(httpEvent("POST", `/r/${confirm}`), CONTEXT));
+            assert.equal(post.statusCode, 200);
+            assert.equal(ssm.commandCalls(CreateOpsItemCommand).length, 0, "the reply function opened nothing");
+            const table = process.env.TABLE_NAME as string;
+            const h = await harness(dynamo.endpoint, { tableName: table });
+            const pending = streamRecord("MODIFY", await rawItem(h.client, table, `case#${caseIdFor(CRASH)}`, "case"), table);
+            await captured(() => index.handler({ Records: [sqsRecord("r5", fixtureJson("amp/07-watchdog-heartbeat.sns.json"))] }, CONTEXT));
+            const unrelated = streamRecord("MODIFY", await rawItem(h.client, table, "heartbeat#payments-prod", "heartbeat"), table);
+            await h.client.send(
+                new PutItemCommand({
+                    TableName: table,
+                    Item: { pk: { S: "case#corrupt-case-id-0000" }, sk: { S: "case" }, caseId: { S: "corrupt-case-id-0000" }, version: { N: "1" }, "claim#work|reply-0123456789ab": { M: { until: { S: "2024-05-01T12:01:00.000Z" } } }, replyWork: { S: "pending" } },
+                }),
+            );
+            const corrupt = streamRecord("MODIFY", await rawItem(h.client, table, "case#corrupt-case-id-0000", "case"), table);
+
+            const { result, output } = await captured(() => index.timerHandler({ Records: [pending, unrelated, corrupt] }, CONTEXT));
+            assert.deepEqual(result, { batchItemFailures: [{ itemIdentifier: corrupt.dynamodb?.SequenceNumber }] });
+            assert.equal(ssm.commandCalls(CreateOpsItemCommand).length, 1, "the confirmed incident is open now, not at the next sweep");
+            assert.deepEqual(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes?.vigil_event?.StringValue), ["ask", "incident"]);
+            assert.deepEqual(scheduler.commandCalls(DeleteScheduleCommand).map((c) => c.args[0].input.Name), [`vigil-reply-${caseIdFor(CRASH)}-1`]);
+            assert.equal((await h.store.load(caseIdFor(CRASH)))?.opsItemId, "oi-0123456789abcdef");
+            assert.match(output, /"message":"reply follow-up".*"result":"done"/);
+            assert.match(output, /stream record without pending reply work; skipped/);
+
+            // Redelivered (Lambda retries what failed; a duplicate is harmless), and a batch that only fails throws, so Lambda retries it.
+            const { result: again } = await captured(() => index.timerHandler({ Records: [pending] }, CONTEXT));
+            assert.deepEqual(again, { batchItemFailures: [] });
+            assert.equal(ssm.commandCalls(CreateOpsItemCommand).length, 1);
+            await assert.rejects(captured(() => index.timerHandler({ Records: [corrupt] }, CONTEXT)), /All records failed processing/);
+        } finally {
+            index.configurePorts({});
+        }
     });
 });

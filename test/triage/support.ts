@@ -4,7 +4,8 @@
 import * as fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { AttributeValue, CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBRecord } from "aws-lambda";
 import { createTableInput, DynamoStore } from "../../components/triage/handler/dynamoStore";
 import { TriageEngine } from "../../components/triage/handler/engine";
 import { ImpactTable, parseImpactTable } from "../../components/triage/handler/impact";
@@ -141,6 +142,45 @@ export function editAmp(relative: string, messageId: string, edit: (body: any) =
     const body = JSON.parse(original.body);
     edit(body);
     return { ...original, messageId, body: JSON.stringify(body) };
+}
+
+/** A table item as DynamoDB holds it (what its stream records carry), read with a strongly consistent GetItem. */
+export async function rawItem(client: DynamoDBClient, tableName: string, pk: string, sk: string): Promise<Record<string, AttributeValue>> {
+    const out = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }));
+    if (!out.Item) {
+        throw new Error(`no item ${pk} / ${sk} in ${tableName}`);
+    }
+    return out.Item;
+}
+
+let sequence = 4_421_584_500_000_000_017_450n;
+
+/**
+ * A DynamoDB stream record as Lambda hands it to a function for a table whose stream view is
+ * NEW_IMAGE (AWS Lambda Developer Guide, "Using AWS Lambda with Amazon DynamoDB"): keys, the new
+ * image (none for REMOVE), a fresh sequence number. TTL deletions name the DynamoDB service.
+ */
+export function streamRecord(eventName: "INSERT" | "MODIFY" | "REMOVE", item: Record<string, AttributeValue>, tableName = "vigil-triage-cases"): DynamoDBRecord {
+    sequence += 1n;
+    const image = JSON.parse(JSON.stringify(item)) as NonNullable<DynamoDBRecord["dynamodb"]>["NewImage"];
+    const keys = { pk: item.pk, sk: item.sk } as unknown as NonNullable<DynamoDBRecord["dynamodb"]>["Keys"];
+    return {
+        eventID: `${sequence.toString(16)}`,
+        eventName,
+        eventVersion: "1.1",
+        eventSource: "aws:dynamodb",
+        awsRegion: "eu-west-1",
+        dynamodb: {
+            ApproximateCreationDateTime: 1714564800,
+            Keys: keys,
+            ...(eventName === "REMOVE" ? {} : { NewImage: image }),
+            SequenceNumber: sequence.toString(),
+            SizeBytes: Buffer.byteLength(JSON.stringify(item)),
+            StreamViewType: "NEW_IMAGE",
+        },
+        eventSourceARN: `arn:aws:dynamodb:eu-west-1:111122223333:table/${tableName}/stream/2024-05-01T00:00:00.000`,
+        ...(eventName === "REMOVE" ? { userIdentity: { type: "Service", principalId: "dynamodb.amazonaws.com" } } : {}),
+    };
 }
 
 /** Extracts the reply links of a notification body: { confirm, "no-impact" } tokens. */

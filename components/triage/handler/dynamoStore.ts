@@ -2,6 +2,11 @@
 // a single-item conditional write (no transactions, no ReturnValuesOnConditionCheckFailure: the
 // store runs on dynalite in tests). TABLE_DEFINITION is the table's contract: the tests create the
 // table in dynalite from it and the TriageService component creates the real table from it.
+//
+// The table's stream (new images) drives the immediate follow-up of replies: a case item carries
+// `replyWork: "pending"` while a reply's work waits for the timer function, and the timer
+// function's stream mapping lets only such images through (REPLY_WORK_FILTER). dynalite has no
+// streams; the tests feed the timer function stream records built from the items it stores.
 
 import {
     AttributeValue,
@@ -13,7 +18,7 @@ import {
     ScanCommand,
     UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { acceptObservation } from "./lifecycle";
+import { acceptObservation, isPendingReplyWork } from "./lifecycle";
 import { CaseRecord, Claim, Heartbeat, UnparsedMessage } from "./model";
 import { CaseStore, Observation, ObserveResult } from "./ports";
 
@@ -33,7 +38,21 @@ export const TABLE_DEFINITION = {
     /** Epoch seconds; DynamoDB TTL deletes closed cases and old records (garbage collection only, never a timer). */
     ttlAttribute: "expiresAt",
     billingMode: "PAY_PER_REQUEST",
+    /** The stream's records carry the new image, which the follow-up filter matches on. */
+    streamViewType: "NEW_IMAGE",
 } as const;
+
+/** Set on a case item (and only there) while a reply's work waits for the timer function. */
+export const REPLY_WORK_ATTRIBUTE = "replyWork";
+export const REPLY_WORK_PENDING = "pending";
+
+/**
+ * The event filter of the timer function's stream mapping (a Lambda filter pattern, as the
+ * mapping's FilterCriteria takes it after JSON.stringify): only records whose new image carries
+ * pending reply work. Deletions (TTL) have no new image; the timer function's own writes take the
+ * work over or finish it, which removes the attribute, so they do not invoke it again.
+ */
+export const REPLY_WORK_FILTER = { dynamodb: { NewImage: { [REPLY_WORK_ATTRIBUTE]: { S: [REPLY_WORK_PENDING] } } } } as const;
 
 /** Item key prefixes. */
 const CASE_PREFIX = "case#";
@@ -58,6 +77,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
             ],
             Projection: { ProjectionType: g.projectionType },
         })),
+        // dynalite accepts and ignores it (no streams); the real table has one.
+        StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_DEFINITION.streamViewType },
     };
 }
 
@@ -133,14 +154,32 @@ export function caseToItem(record: CaseRecord): Record<string, AttributeValue> {
     if (record.dueAt !== undefined) {
         item.dueBucket = { S: DUE_BUCKET };
     }
+    if (Object.entries(record.claims).some(([key, claim]) => isPendingReplyWork(key, claim))) {
+        item[REPLY_WORK_ATTRIBUTE] = { S: REPLY_WORK_PENDING };
+    }
     return item;
+}
+
+/** The parts of a DynamoDB stream record's `dynamodb` object the follow-up reads (attribute values as DynamoDB JSON). */
+export interface StreamImage {
+    readonly Keys?: Readonly<Record<string, { readonly S?: string }>>;
+    readonly NewImage?: Readonly<Record<string, { readonly S?: string }>>;
+}
+
+/** The case id of a stream record whose new image is a case with pending reply work, else undefined. */
+export function replyWorkCaseId(change: StreamImage | undefined): string | undefined {
+    const pk = change?.Keys?.pk?.S ?? "";
+    if (!pk.startsWith(CASE_PREFIX) || change?.Keys?.sk?.S !== "case" || change?.NewImage?.[REPLY_WORK_ATTRIBUTE]?.S !== REPLY_WORK_PENDING) {
+        return undefined;
+    }
+    return pk.slice(CASE_PREFIX.length);
 }
 
 export function itemToCase(item: Record<string, AttributeValue>): CaseRecord {
     const record: Record<string, unknown> = {};
     const claims: Record<string, Claim> = {};
     for (const [name, attr] of Object.entries(item)) {
-        if (name === "pk" || name === "sk" || name === "dueBucket") {
+        if (name === "pk" || name === "sk" || name === "dueBucket" || name === REPLY_WORK_ATTRIBUTE) {
             continue;
         }
         if (name.startsWith(CLAIM_PREFIX)) {

@@ -17,12 +17,14 @@ import {
     Effect,
     EffectResults,
     finalize,
+    isPendingReplyWork,
     obligations,
     ObservationKind,
     observationClaimKey,
     othersWorking,
     previewReply,
     recordEffects,
+    REPLY_CLAIM_PREFIX,
     ReplyOutcome,
     Settings,
 } from "./lifecycle";
@@ -90,6 +92,9 @@ export interface SweepReport {
     readonly timedOut: number;
     readonly resumed: number;
 }
+
+/** What following up a case's reply work did: took over and finished it, found none, or found no case. */
+export type FollowUpResult = "done" | "nothing" | "missing";
 
 /** Conditional writes lost to concurrent writers before the engine gives up (the caller retries). */
 const MAX_CONFLICTS = 8;
@@ -379,8 +384,11 @@ export class TriageEngine {
         }
     }
 
-    /** Performs the obligations of a case on behalf of `workClaim`, then releases the claim. */
-    private async fulfil(initial: CaseRecord, workClaim: string): Promise<CaseRecord> {
+    /**
+     * Performs the obligations of a case on behalf of `workClaim` (held by `holder`), then releases
+     * the claim. Stops early when someone else has taken the claim over before this did anything.
+     */
+    private async fulfil(initial: CaseRecord, workClaim: string, holder: string | undefined): Promise<CaseRecord> {
         const results: EffectResults = {};
         let record = initial;
         for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
@@ -400,7 +408,8 @@ export class TriageEngine {
             if (!reloaded) {
                 throw new Error(`case ${record.caseId} disappeared`);
             }
-            if (!(workClaim in reloaded.claims) && !results.incident && !results.notifyIncident && !results.ask && !results.operatorNotice && !results.operatorRecovered) {
+            const nothingDone = !results.incident && !results.notifyIncident && !results.ask && !results.operatorNotice && !results.operatorRecovered;
+            if (nothingDone && (!(workClaim in reloaded.claims) || reloaded.claims[workClaim].holder !== holder)) {
                 return reloaded;
             }
             record = reloaded;
@@ -437,8 +446,10 @@ export class TriageEngine {
             if (!check.ok || !record) {
                 return { status: check.ok ? "invalid" : check.reason };
             }
-            const workClaim = `work|reply-${parsed.hash.slice(0, 12)}`;
-            const { draft, outcome } = applyReply(record, parsed.hash, check.action, check.episode, who, workClaim, this.settings, now);
+            const workClaim = `${REPLY_CLAIM_PREFIX}${parsed.hash.slice(0, 12)}`;
+            // Deferred, the claim has no holder: the timer function takes it over (table stream, else sweep).
+            const holder = this.deps.deferReplyWork ? undefined : "reply";
+            const { draft, outcome } = applyReply(record, parsed.hash, check.action, check.episode, who, workClaim, this.settings, now, holder);
             const next = finalize(draft, record, this.settings, now);
             if (!(await this.deps.store.save(next, record.version))) {
                 continue;
@@ -450,11 +461,64 @@ export class TriageEngine {
             }
             await this.afterSave(record, next);
             if (workClaim in next.claims) {
-                return { status: "ok", record: await this.fulfil(next, workClaim), outcome };
+                return { status: "ok", record: await this.fulfil(next, workClaim, holder), outcome };
             }
             return { status: "ok", record: next, outcome };
         }
         throw new ConcurrencyError(parsed.caseId);
+    }
+
+    /**
+     * Does the work replies left on a case (the deployed reply function only records the answer):
+     * takes each such claim over with a conditional write, then performs what the case needs.
+     * The timer function runs it for the table's stream records; idempotent with the sweep, which
+     * takes over the same claims once their lease has run out.
+     */
+    async followUpReplies(caseId: string): Promise<FollowUpResult> {
+        let record = await this.deps.store.load(caseId);
+        if (!record) {
+            return "missing";
+        }
+        let done = 0;
+        // Bounded: each round finishes a claim or loses it to a concurrent writer.
+        for (let round = 0; record && round < MAX_CONFLICTS; round++) {
+            const now = this.now();
+            const pending = Object.entries(record.claims)
+                .filter(([key, claim]) => isPendingReplyWork(key, claim))
+                .sort(([a], [b]) => (a < b ? -1 : 1))[0];
+            if (!pending) {
+                break;
+            }
+            const [key, claim] = pending;
+            const draft = clone(record);
+            draft.claims[key] = { ...claim, until: addSeconds(now, this.settings.claimLeaseSeconds), holder: "stream" };
+            const taken = finalize(draft, record, this.settings, now);
+            if (!(await this.deps.store.save(taken, record.version))) {
+                record = await this.deps.store.load(caseId);
+                continue;
+            }
+            this.log.info("following up a reply", { caseId, claim: key });
+            await this.dropReplyTimer(await this.fulfil(taken, key, "stream"));
+            done++;
+            record = await this.deps.store.load(caseId);
+        }
+        return done > 0 ? "done" : "nothing";
+    }
+
+    /**
+     * Deletes the reply timer a reply made moot (best effort). The deployed reply function may not
+     * touch timers, so whoever does a reply's work for it deletes the timer.
+     */
+    private async dropReplyTimer(record: CaseRecord): Promise<void> {
+        if (record.state === "AWAITING_CUSTOMER" || !record.scheduleName) {
+            return;
+        }
+        try {
+            await this.deps.timers.cancel(record.scheduleName);
+        } catch (err) {
+            // A stale timer finds the case no longer waiting and does nothing.
+            this.log.warn("reply timer not deleted", { caseId: record.caseId, error: (err as Error).message });
+        }
     }
 
     // ---- timers -------------------------------------------------------------------------------
@@ -518,7 +582,7 @@ export class TriageEngine {
             const [key, claim] = stale;
             // Take the claim over first, so a concurrent sweep does not repeat the work.
             const draft = clone(record);
-            draft.claims[key] = { ...claim, until: addSeconds(now, this.settings.claimLeaseSeconds) };
+            draft.claims[key] = { ...claim, until: addSeconds(now, this.settings.claimLeaseSeconds), holder: "sweep" };
             const taken = finalize(draft, record, this.settings, now);
             if (!(await this.deps.store.save(taken, record.version))) {
                 record = await this.deps.store.load(caseId);
@@ -529,7 +593,10 @@ export class TriageEngine {
             if (key.startsWith("obs|") && claim.alert) {
                 await this.processAccepted(claim.alert, taken);
             } else {
-                await this.fulfil(taken, key);
+                const next = await this.fulfil(taken, key, "sweep");
+                if (key.startsWith(REPLY_CLAIM_PREFIX)) {
+                    await this.dropReplyTimer(next);
+                }
             }
             record = await this.deps.store.load(caseId);
         }

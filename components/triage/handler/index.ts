@@ -3,7 +3,9 @@
 //                  partial batch failures.
 //   replyHandler — Lambda function URL / HTTP API v2: GET /r/<token> shows a confirmation page and
 //                  changes nothing (mail scanners follow links); POST applies the link's action.
-//   timerHandler — EventBridge Scheduler: {"kind":"reply-timeout",...} for one case, {"kind":"sweep"}.
+//   timerHandler — EventBridge Scheduler: {"kind":"reply-timeout",...} for one case, {"kind":"sweep"};
+//                  and the case table's stream (records with pending reply work): does the work a
+//                  reply left (partial batch failures).
 // Runtime code only (no Pulumi): bundled into one file with esbuild by the TriageService component.
 
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
@@ -12,10 +14,21 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, LambdaFunctionURLEvent, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type {
+    APIGatewayProxyEventV2,
+    APIGatewayProxyStructuredResultV2,
+    Context,
+    DynamoDBBatchResponse,
+    DynamoDBRecord,
+    DynamoDBStreamEvent,
+    LambdaFunctionURLEvent,
+    SQSBatchResponse,
+    SQSEvent,
+    SQSRecord,
+} from "aws-lambda";
 import { OpsCenterIncidents, SchedulerTimers, SnsNotifier } from "./aws";
 import { EntryPoint, readConfig } from "./config";
-import { DynamoStore } from "./dynamoStore";
+import { DynamoStore, replyWorkCaseId, StreamImage } from "./dynamoStore";
 import { TriageEngine } from "./engine";
 import { parseImpactTable } from "./impact";
 import { impactTableText } from "./impactSource";
@@ -32,6 +45,7 @@ const sns = new SNSClient({});
 const ssm = new SSMClient({});
 const scheduler = new SchedulerClient({});
 const processor = new BatchProcessor(EventType.SQS);
+const streamProcessor = new BatchProcessor(EventType.DynamoDBStreams);
 
 /** Optional ports and switches the deployed functions set at module initialisation (lambda.ts). */
 export interface HandlerPorts {
@@ -170,10 +184,42 @@ function timerPayload(event: unknown): TimerPayload {
     throw new Error(`timerHandler: unrecognised payload ${JSON.stringify(event).slice(0, 300)}; expected {"kind":"reply-timeout","caseId":"...","deadline":"..."} or {"kind":"sweep"}`);
 }
 
-/** One-time reply timers and the periodic sweep. Idempotent: a timer for a case that moved on does nothing. */
-export async function timerHandler(event: unknown, context?: Context): Promise<{ kind: string; result: unknown }> {
+/** True for a batch of DynamoDB stream records (the case table's stream mapping). */
+function isStreamEvent(event: unknown): event is DynamoDBStreamEvent {
+    return isObject(event) && Array.isArray(event.Records) && event.Records.length > 0 && event.Records.every((r) => isObject(r) && r.eventSource === "aws:dynamodb");
+}
+
+/**
+ * Stream records of cases with pending reply work (the mapping's filter lets only those through):
+ * the work each reply left is done now instead of at the next sweep. A record whose work fails to
+ * be recorded (the store fails) is reported as a batch item failure and retried; a failed effect
+ * is recorded on the case and retried by the sweep like any other.
+ */
+async function followUpReplies(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
+    const engine = engineFor("timerHandler", context);
+    const recordHandler = async (record: DynamoDBRecord): Promise<void> => {
+        const caseId = replyWorkCaseId(record.dynamodb as StreamImage | undefined);
+        if (caseId === undefined) {
+            // Only a changed filter lets such a record through; there is nothing to do for it.
+            logger.warn("stream record without pending reply work; skipped", { eventName: record.eventName, sequenceNumber: record.dynamodb?.SequenceNumber });
+            return;
+        }
+        const result = await engine.followUpReplies(caseId);
+        logger.info("reply follow-up", { caseId, result, sequenceNumber: record.dynamodb?.SequenceNumber });
+    };
+    return processPartialResponse(event, recordHandler, streamProcessor, { context, processInParallel: false });
+}
+
+/**
+ * One-time reply timers, the periodic sweep, and the follow-up of replies from the table's stream.
+ * Idempotent: a timer for a case that moved on does nothing; reply work already done is not redone.
+ */
+export async function timerHandler(event: unknown, context?: Context): Promise<{ kind: string; result: unknown } | DynamoDBBatchResponse> {
     if (context) {
         logger.addContext(context);
+    }
+    if (isStreamEvent(event)) {
+        return followUpReplies(event, context);
     }
     const payload = timerPayload(event);
     const engine = engineFor("timerHandler", context);

@@ -85,6 +85,14 @@ export function observationClaimKey(alert: Alert): string {
 
 export const RETRY_CLAIM = "work|retry";
 
+/** Claim keys of the work a reply claims: `work|reply-<first 12 hex of the token hash>`. */
+export const REPLY_CLAIM_PREFIX = "work|reply-";
+
+/** True for a reply's claim that nobody has taken over: the work the reply left for the timer function. */
+export function isPendingReplyWork(key: string, claim: Claim): boolean {
+    return key.startsWith(REPLY_CLAIM_PREFIX) && claim.holder === undefined;
+}
+
 export function clone(record: CaseRecord): Draft {
     return structuredClone(record) as Draft;
 }
@@ -447,7 +455,8 @@ export function previewReply(record: CaseRecord, action: ReplyAction, episode: n
 
 /**
  * Applies a reply (token already checked): marks the token used and moves the case. A confirmation
- * opens an incident (also after the deadline: an impact report is never dropped); "no impact" only
+ * opens an incident (also after the deadline: an impact report is never dropped) and claims that
+ * work for `claimHolder` (undefined: for the timer function to take over); "no impact" only
  * resolves a case still waiting for this episode's answer.
  */
 export function applyReply(
@@ -459,6 +468,7 @@ export function applyReply(
     workClaim: string,
     settings: Settings,
     now: string,
+    claimHolder?: string,
 ): { draft: Draft; outcome: ReplyOutcome } {
     const d = clone(record);
     d.tokens[hash] = { ...d.tokens[hash], usedAt: now };
@@ -472,7 +482,8 @@ export function applyReply(
             d.lateConfirmation = outcome === "late-confirmed" ? true : undefined;
             d.resolution = undefined;
             d.resolvedAt = undefined;
-            d.claims[workClaim] = { until: addSeconds(now, settings.claimLeaseSeconds) };
+            // Without a holder the claim is left for the timer function (the table's stream, else the sweep).
+            d.claims[workClaim] = claimHolder === undefined ? { until: addSeconds(now, settings.claimLeaseSeconds) } : { until: addSeconds(now, settings.claimLeaseSeconds), holder: claimHolder };
             note(d, now, "customer", outcome === "late-confirmed" ? "late-confirmation" : "customer-confirmed", `${who}; opening an incident`);
             break;
         case "already-incident":

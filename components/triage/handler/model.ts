@@ -109,6 +109,12 @@ export interface Claim {
     /** Until when the invocation that made the claim owns it. */
     readonly until: string;
     readonly alert?: Alert;
+    /**
+     * Who took the work over or does it itself (`sweep`, `stream`, `reply`). A reply's claim
+     * without a holder is work the reply left for the timer function (contract of the table's
+     * stream filter: see dynamoStore.ts REPLY_WORK_FILTER).
+     */
+    readonly holder?: string;
 }
 
 /** The case the engine keeps for one alert key (one store item). */
