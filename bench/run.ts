@@ -12,9 +12,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runIngestion } from "./ingestion";
 import { runLambda } from "./lambda";
-import { describeMachine } from "./lib/machine";
+import { describeMachine, describeRevision } from "./lib/machine";
 import { Failure, formatFailure, formatLine, markdownResults, replaceResults, Result, Run, verdict } from "./lib/results";
-import { Scope } from "./lib/scope";
+import { closeAllScopes, Scope } from "./lib/scope";
 import { runPlanScale } from "./plan";
 import { runStorm } from "./storm";
 
@@ -102,6 +102,8 @@ async function runOne(name: BenchmarkName, args: BenchArgs, log: (line: string) 
 export async function bench(args: BenchArgs, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
     const started = Date.now();
     const loadAtStart = os.loadavg()[0];
+    // Read before running: the code measured is the code of this moment.
+    const revision = describeRevision(path.join(__dirname, ".."));
     const results: Result[] = [];
     const failures: Failure[] = [];
     const log = (line: string) => out(`  ${line}\n`);
@@ -128,6 +130,7 @@ export async function bench(args: BenchArgs, out: (text: string) => void = (t) =
     const run: Run = {
         date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
         mode: args.quick ? "quick" : "full",
+        revision,
         machine: describeMachine(),
         durationSeconds: (Date.now() - started) / 1000,
         load: { start: loadAtStart, end: os.loadavg()[0] },
@@ -166,10 +169,19 @@ if (require.main === module) {
     // The AWS SDK warns once per process that its 2027 releases need Node 22; the bench's own
     // clients (table set-up) would print it in the middle of the results.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-    // Ctrl-C: the scopes' exit hook kills the servers; temporary directories may remain in the temp dir.
-    process.once("SIGINT", () => process.exit(130));
+    // Ctrl-C: stop what the running benchmark started and remove its directories, then leave
+    // (the interrupted benchmark's own clean-up waits for the same work, and then does not exit).
+    let interrupted = false;
+    process.once("SIGINT", () => {
+        interrupted = true;
+        void closeAllScopes().finally(() => process.exit(130));
+    });
     void cli(process.argv.slice(2)).then(
-        (code) => process.exit(code),
+        (code) => {
+            if (!interrupted) {
+                process.exit(code);
+            }
+        },
         (err: Error) => {
             process.stderr.write(`internal error: ${err.stack ?? err.message}\n`);
             process.exit(1);

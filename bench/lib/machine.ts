@@ -33,3 +33,22 @@ export function describeMachine(tools: readonly string[] = ["prometheus", "prome
         tools: versions,
     };
 }
+
+/** Paths whose code the benchmarks measure. */
+export const MEASURED_PATHS = ["components", "rules", "dashboards", "stacks", "tools", "policies", "Pulumi.yaml"];
+
+/** `abc1234`, or `abc1234 with uncommitted changes to N files (…)` when measured code differs from the commit. */
+export function describeRevision(repoRoot: string): string {
+    const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" });
+    if (head.status !== 0) {
+        return "an unknown revision (not a git checkout)";
+    }
+    const status = spawnSync("git", ["status", "--porcelain", "--", ...MEASURED_PATHS], { cwd: repoRoot, encoding: "utf8" });
+    const changed = status.stdout.split("\n").filter((l) => l.trim() !== "").map((l) => l.slice(3));
+    const commit = `commit ${head.stdout.trim()}`;
+    if (changed.length === 0) {
+        return commit;
+    }
+    const shown = changed.slice(0, 6).join(", ");
+    return `${commit} with uncommitted changes to ${changed.length} measured file(s) (${shown}${changed.length > 6 ? ", …" : ""})`;
+}

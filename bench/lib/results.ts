@@ -114,6 +114,8 @@ export interface Machine {
 export interface Run {
     readonly date: string;
     readonly mode: "full" | "quick";
+    /** The commit measured, and uncommitted changes to measured code if any. */
+    readonly revision: string;
     readonly machine: Machine;
     readonly durationSeconds: number;
     /** One-minute load average when the run started and ended (other work on the machine skews times). */
@@ -130,7 +132,7 @@ function cell(text: string): string {
 export function markdownResults(run: Run): string {
     const m = run.machine;
     const lines = [
-        `Run: ${run.date} (${run.mode}, ${Math.round(run.durationSeconds)} s). Machine: ${m.cpu}, ${m.cores} cores, ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB memory, Node.js ${m.node}, ${m.os}` +
+        `Run: ${run.date} (${run.mode}, ${Math.round(run.durationSeconds)} s) of ${run.revision}. Machine: ${m.cpu}, ${m.cores} cores, ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB memory, Node.js ${m.node}, ${m.os}` +
             (Object.keys(m.tools).length > 0 ? `; ${Object.entries(m.tools).map(([k, v]) => `${k} ${v}`).join(", ")}` : "") +
             `. Load average (1 min) ${run.load.start.toFixed(2)} at the start, ${run.load.end.toFixed(2)} at the end.`,
         "",

@@ -12,6 +12,7 @@ import * as path from "node:path";
 type Cleanup = { readonly kind: "process"; readonly child: ChildProcess; readonly name: string } | { readonly kind: "dir"; readonly dir: string } | { readonly kind: "close"; readonly close: () => Promise<void> };
 
 const live = new Set<ChildProcess>();
+const open = new Set<Scope>();
 let hookInstalled = false;
 
 function installExitHook(): void {
@@ -49,9 +50,11 @@ export async function stopProcess(child: ChildProcess, graceMs = 5000): Promise<
 
 export class Scope {
     private readonly cleanups: Cleanup[] = [];
+    private closing: Promise<void> | undefined;
 
     constructor() {
         installExitHook();
+        open.add(this);
     }
 
     /** A new temporary directory, removed on close. */
@@ -87,7 +90,14 @@ export class Scope {
         this.cleanups.push({ kind: "close", close });
     }
 
-    async close(): Promise<void> {
+    /** Undoes everything registered, once; concurrent callers wait for the same clean-up. */
+    close(): Promise<void> {
+        this.closing ??= this.undo();
+        return this.closing;
+    }
+
+    private async undo(): Promise<void> {
+        open.delete(this);
         const errors: string[] = [];
         for (const c of this.cleanups.splice(0).reverse()) {
             try {
@@ -146,4 +156,11 @@ export async function httpOk(url: string): Promise<boolean> {
     const response = await fetch(url);
     await response.arrayBuffer();
     return response.ok;
+}
+
+/** Closes every scope still open (an interrupted run): processes stopped, directories removed. */
+export async function closeAllScopes(): Promise<void> {
+    for (const scope of [...open].reverse()) {
+        await scope.close().catch(() => undefined);
+    }
 }
