@@ -44,6 +44,8 @@ export interface VigilConfig {
     readonly notificationHttpsEndpoints: readonly string[];
     /** Undefined when Vigil creates its own notifications topic. */
     readonly notificationTopicArn?: string;
+    /** The existing notifications topic's own CMK; undefined when there is none to grant. */
+    readonly notificationTopicKeyArn?: string;
     readonly operatorEmails: readonly string[];
     readonly repeatIntervalSeconds: number;
     readonly replyWindowSeconds: number;
@@ -198,6 +200,8 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const HTTPS_URL = /^https:\/\/[^\s/?#]+[^\s]*$/;
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+/** A KMS key ARN (a key id or a multi-Region key id; IAM grants on alias ARNs do not cover the key). */
+export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:key\/(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /**
  * How each key is read. The keys here are exactly the keys Pulumi.yaml declares (a test keeps the
@@ -236,6 +240,13 @@ const READERS = {
         const value = readString(k, r);
         if (value !== "" && !SNS_TOPIC_ARN.test(value)) {
             throw new ConfigError(k, show(value), 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>) or "" to create one');
+        }
+        return value === "" ? undefined : value;
+    },
+    notificationTopicKeyArn: (k: string, r: Raw) => {
+        const value = readString(k, r);
+        if (value !== "" && !KMS_KEY_ARN.test(value)) {
+            throw new ConfigError(k, show(value), 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias) or "" for none');
         }
         return value === "" ? undefined : value;
     },
@@ -304,6 +315,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): VigilConfig 
         notificationEmails: read("notificationEmails"),
         notificationHttpsEndpoints: read("notificationHttpsEndpoints"),
         notificationTopicArn: read("notificationTopicArn"),
+        notificationTopicKeyArn: read("notificationTopicKeyArn"),
         operatorEmails: read("operatorEmails"),
         repeatIntervalSeconds: read("repeatInterval"),
         replyWindowSeconds: read("replyWindow"),
@@ -325,6 +337,20 @@ export function parseConfig(raw: Readonly<Record<string, string>>): VigilConfig 
             `${show(config.notificationTopicArn)} together with notification subscriptions`,
             "either an existing topic (its owner manages subscriptions) or vigil:notificationEmails/vigil:notificationHttpsEndpoints, not both",
         );
+    }
+    if (config.notificationTopicKeyArn !== undefined) {
+        if (config.notificationTopicArn === undefined) {
+            throw new ConfigError(
+                `${prefix}notificationTopicKeyArn`,
+                `${show(config.notificationTopicKeyArn)} without vigil:notificationTopicArn`,
+                '"" (Vigil\'s own notifications topic is encrypted with its own key), or set vigil:notificationTopicArn to the existing topic this key encrypts',
+            );
+        }
+        const keyRegion = config.notificationTopicKeyArn.split(":")[3];
+        const topicRegion = config.notificationTopicArn.split(":")[3];
+        if (keyRegion !== topicRegion) {
+            throw new ConfigError(`${prefix}notificationTopicKeyArn`, `a key in ${keyRegion} for a topic in ${topicRegion}`, `a key in ${topicRegion}, the topic's region (SNS encrypts with a key of its own region)`);
+        }
     }
     return config;
 }

@@ -38,6 +38,7 @@ export = async (): Promise<Record<string, unknown>> => {
         alertTopicArn: account.alertTopicArn,
         heartbeatTopicArn: account.heartbeatTopicArn,
         notificationTopicArn: account.notificationTopicArn,
+        notificationTopicKeyArn: config.notificationTopicKeyArn,
         pipelineTopicArn: account.pipelineTopicArn,
         keyArn: account.keyArn,
         logKeyArn: account.logKeyArn,

@@ -4,7 +4,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { ALARM_PERIOD_SECONDS } from "../account/alarms";
-import { LOG_RETENTION_DAYS } from "../../stacks/config";
+import { KMS_KEY_ARN, LOG_RETENTION_DAYS } from "../../stacks/config";
 import { ENV_VARS, EntryPoint } from "./handler/config";
 import { DEFAULT_SETTINGS } from "./handler/lifecycle";
 
@@ -15,6 +15,12 @@ export interface TriageServiceArgs {
     readonly heartbeatTopicArn: pulumi.Input<string>;
     /** The customer notifications topic the engine publishes to (AccountMonitoring.notificationTopicArn). */
     readonly notificationTopicArn: pulumi.Input<string>;
+    /**
+     * The CMK of an existing notifications topic that is not encrypted with `keyArn` (a KMS key
+     * ARN): the functions that publish may then use it, through SNS, for that topic only. Default:
+     * none (the topic is Vigil's own, encrypted with `keyArn`, or uses no customer managed key).
+     */
+    readonly notificationTopicKeyArn?: pulumi.Input<string>;
     /**
      * The operators' topic (AccountMonitoring.pipelineTopicArn): the service's alarms notify it, and
      * the engine publishes operator notices to it (OPERATOR_TOPIC_ARN).
@@ -197,6 +203,9 @@ export function resolveTriageArgs(args: TriageServiceArgs): ResolvedTriageArgs {
         reply: wholeNumber("reservedConcurrency.reply", reserved.reply ?? 5, 1, 1000),
         timer: wholeNumber("reservedConcurrency.timer", reserved.timer ?? 2, 1, 1000),
     };
+    if (typeof args.notificationTopicKeyArn === "string" && !KMS_KEY_ARN.test(args.notificationTopicKeyArn)) {
+        throw new TriageArgsError("notificationTopicKeyArn", args.notificationTopicKeyArn, "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)");
+    }
     const replyRateLimit = args.replyRateLimit ?? 5;
     if (typeof replyRateLimit !== "number" || !(replyRateLimit > 0) || replyRateLimit > 10_000) {
         throw new TriageArgsError("replyRateLimit", replyRateLimit, "requests per second, above 0 and at most 10000");

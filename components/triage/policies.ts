@@ -37,6 +37,8 @@ export interface FunctionPolicyArgs {
 export interface EngineFunctionPolicyArgs extends FunctionPolicyArgs {
     /** The pipeline topic, where operator notices go (encrypted with `keyArn`). */
     readonly operatorTopicArn: string;
+    /** The CMK of an existing notifications topic that is not encrypted with `keyArn`, if any. */
+    readonly notificationTopicKeyArn?: string;
     readonly scheduleGroupName: string;
     /** Prefix of the reply timers' names (SCHEDULE_NAME_PREFIX). */
     readonly scheduleNamePrefix: string;
@@ -91,9 +93,29 @@ function publishOperatorNotices(topicArn: string): PolicyStatement {
     return { Sid: "PublishOperatorNotices", Effect: "Allow", Action: "sns:Publish", Resource: topicArn };
 }
 
-/** The statements that let an engine function publish: notifications, operator notices, and the key they need. */
+/**
+ * An existing notifications topic's own CMK: only through SNS, only for that topic (SNS encrypts
+ * with the topic ARN as encryption context). The key's policy must let IAM policies of this
+ * account grant it (the default key policy does) or name the roles.
+ */
+function notificationTopicKey(id: AccountIdentity, keyArn: string, topicArn: string): PolicyStatement {
+    return {
+        Sid: "UseNotificationTopicKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: keyArn,
+        Condition: { StringEquals: { "kms:ViaService": via(id, "sns")[0], "kms:EncryptionContext:aws:sns:topicArn": topicArn } },
+    };
+}
+
+/** The statements that let an engine function publish: notifications, operator notices, and the keys they need. */
 function publishing(a: EngineFunctionPolicyArgs, queueServices: string[]): PolicyStatement[] {
-    return [topicKey(a.identity, a.keyArn, queueServices), publishNotifications(a.notificationTopicArn), publishOperatorNotices(a.operatorTopicArn)];
+    return [
+        topicKey(a.identity, a.keyArn, queueServices),
+        publishNotifications(a.notificationTopicArn),
+        ...(a.notificationTopicKeyArn ? [notificationTopicKey(a.identity, a.notificationTopicKeyArn, a.notificationTopicArn)] : []),
+        publishOperatorNotices(a.operatorTopicArn),
+    ];
 }
 
 function incidents(id: AccountIdentity): PolicyStatement[] {

@@ -194,12 +194,13 @@ export class TriageService extends pulumi.ComponentResource {
         const scheduleNamePrefix = DEFAULT_SETTINGS.scheduleNamePrefix;
         // What both engine functions (intake and timer) may use, whatever else each does.
         const engine = pulumi
-            .all([identity, table.arn, args.keyArn, args.notificationTopicArn, args.pipelineTopicArn, scheduleGroup.name, schedulerRole.arn])
-            .apply(([id, tableArn, keyArn, notificationTopicArn, operatorTopicArn, scheduleGroupName, schedulerRoleArn]) => ({
+            .all([identity, table.arn, args.keyArn, args.notificationTopicArn, args.notificationTopicKeyArn ?? "", args.pipelineTopicArn, scheduleGroup.name, schedulerRole.arn])
+            .apply(([id, tableArn, keyArn, notificationTopicArn, notificationTopicKeyArn, operatorTopicArn, scheduleGroupName, schedulerRoleArn]) => ({
                 identity: id,
                 tableArn,
                 keyArn,
                 notificationTopicArn,
+                notificationTopicKeyArn: notificationTopicKeyArn === "" ? undefined : notificationTopicKeyArn,
                 operatorTopicArn,
                 scheduleGroupName,
                 scheduleNamePrefix,

@@ -86,3 +86,48 @@ describe("offline plan of the example stack: triage service", function () {
         assert.equal(read("vigil-triage-scheduler-role.assumeRolePolicy.json").Statement[0].Principal.Service, "scheduler.amazonaws.com");
     });
 });
+
+describe("offline plan with an existing notifications topic and its own key (vigil:notificationTopicKeyArn)", function () {
+    this.timeout(180_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-triage-key-plan-"));
+    const TOPIC = "arn:aws:sns:eu-west-1:111122223333:customer-notifications";
+    const KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const ACCOUNT = path.join(__dirname, "..", "..", "stacks", "example.account.yaml");
+    const stack = (extra: string) =>
+        `config:\n  aws:region: eu-west-1\n  vigil:clusters:\n    - payments-prod\n  vigil:guardDuty: adopt\n  vigil:operatorEmails:\n    - sre@operator.example.com\n${extra}`;
+
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("grants intake and timer the key for that topic, creates no topic of its own, and passes the policy pack", async () => {
+        const config = path.join(dir, "Pulumi.keyed.yaml");
+        fs.writeFileSync(config, stack(`  vigil:notificationTopicArn: ${TOPIC}\n  vigil:notificationTopicKeyArn: ${KEY}\n`));
+        const out = path.join(dir, "out");
+        const result = await runScript("plan.ts", ["--config", config, "--account", ACCOUNT, "--out", out], { timeoutMs: 170_000 });
+        assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+        assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, "policy.json"), "utf8")), []);
+        const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as Resource[];
+        assert.equal(resources.filter((r) => r.type === "aws:sns/topic:Topic" && r.name === "vigil-notifications").length, 0);
+        const statement = (role: string) =>
+            JSON.parse(fs.readFileSync(path.join(out, "artifacts", "iam", `vigil-triage-${role}-permissions.policy.json`), "utf8")).Statement.find((st: any) => st.Sid === "UseNotificationTopicKey");
+        for (const role of ["intake", "timer"]) {
+            assert.deepEqual(statement(role), {
+                Sid: "UseNotificationTopicKey",
+                Effect: "Allow",
+                Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                Resource: KEY,
+                Condition: { StringEquals: { "kms:ViaService": "sns.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:sns:topicArn": TOPIC } },
+            });
+            const publish = JSON.parse(fs.readFileSync(path.join(out, "artifacts", "iam", `vigil-triage-${role}-permissions.policy.json`), "utf8")).Statement.find((st: any) => st.Sid === "PublishNotifications");
+            assert.equal(publish.Resource, TOPIC);
+        }
+        assert.equal(statement("reply"), undefined);
+    });
+
+    it("exits 2 naming the key when it comes without the topic", async () => {
+        const config = path.join(dir, "Pulumi.bad.yaml");
+        fs.writeFileSync(config, stack(`  vigil:notificationTopicKeyArn: ${KEY}\n`));
+        const result = await runScript("plan.ts", ["--config", config, "--account", ACCOUNT], { timeoutMs: 170_000 });
+        assert.equal(result.code, 2, `${result.stdout}\n${result.stderr}`);
+        assert.match(result.stderr + result.stdout, /vigil:notificationTopicKeyArn: got "arn:aws:kms:eu-west-1:111122223333:key\/1234abcd-12ab-34cd-56ef-1234567890ab" without vigil:notificationTopicArn/);
+    });
+});

@@ -182,6 +182,29 @@ describe("triage service policies", () => {
         assert.equal(allowed(reply).has("sns:Publish"), false);
     });
 
+    it("an existing notifications topic's own key: intake and timer may use it through SNS for that topic only; without one, no such grant", () => {
+        const customerKey = "arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const docs = {
+            intake: intakePolicy({ ...ENGINE, notificationTopicKeyArn: customerKey, logGroupArn: ARN.logGroup("intake"), intakeQueueArn: ARN.queue }),
+            timer: timerPolicy({ ...ENGINE, notificationTopicKeyArn: customerKey, logGroupArn: ARN.logGroup("timer"), timerDeadLetterQueueArn: ARN.timerDlq, tableStreamArn: ARN.stream }),
+        };
+        for (const [role, doc] of Object.entries(docs)) {
+            const keyGrants = grants(doc).filter((g) => g.resources.includes(customerKey));
+            assert.deepEqual(
+                keyGrants.map((g) => [g.sid, [...g.actions].sort(), g.resources, g.condition]),
+                [["UseNotificationTopicKey", ["kms:Decrypt", "kms:GenerateDataKey"], [customerKey], { StringEquals: { "kms:ViaService": "sns.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:sns:topicArn": ARN.topic } }]],
+                role,
+            );
+            assert.deepEqual(wildcardProblems(doc), [], role);
+            // Everything else is as without the key.
+            const withoutKey = grants(role === "intake" ? intake : timer);
+            assert.deepEqual(grants(doc).filter((g) => g.sid !== "UseNotificationTopicKey"), withoutKey, role);
+        }
+        for (const doc of [intake, timer, reply]) {
+            assert.equal(grants(doc).some((g) => g.sid === "UseNotificationTopicKey"), false);
+        }
+    });
+
     it("only the timer function may read the case table's stream (for its reply follow-up mapping), and only that stream", () => {
         const streamGrants = (doc: PolicyDocument) => grants(doc).filter((g) => g.actions.some((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams)$/.test(a)));
         assert.deepEqual(

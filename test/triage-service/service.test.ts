@@ -532,6 +532,29 @@ describe("TriageService (Pulumi mocks)", function () {
         assert.deepEqual([env.REPLY_WINDOW_SECONDS, env.REPLY_GRACE_SECONDS], ["86400", "0"]);
     });
 
+    it("grants intake and timer an existing notifications topic's own key, through SNS for that topic only", async () => {
+        recorder.reset();
+        const customerKey = "arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const existing = new triage.TriageService("keyed", { ...ARGS, bundleDir, notificationTopicKeyArn: customerKey });
+        await registered(recorder, existing);
+        for (const role of ["intake", "timer"]) {
+            const statements = json(recorder.named(`keyed-${role}-permissions`).inputs.policy).Statement.filter((st: any) => st.Resource === customerKey);
+            assert.deepEqual(statements, [
+                {
+                    Sid: "UseNotificationTopicKey",
+                    Effect: "Allow",
+                    Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                    Resource: customerKey,
+                    Condition: { StringEquals: { "kms:ViaService": "sns.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:sns:topicArn": ARGS.notificationTopicArn } },
+                },
+            ], role);
+        }
+        assert.ok(!recorder.named("keyed-reply-permissions").inputs.policy.includes(customerKey), "the reply function publishes nothing");
+        const plain = resources.filter((r) => r.name === "tri-intake-permissions" || r.name === "tri-timer-permissions");
+        assert.equal(plain.length, 2);
+        assert.ok(plain.every((r) => !r.inputs.policy.includes("UseNotificationTopicKey")), "no key given: no grant");
+    });
+
     describe("refuses arguments it cannot use, naming them", () => {
         const cases: [string, Record<string, unknown>, RegExp][] = [
             ["a sweep period that is not whole minutes", { sweepIntervalSeconds: 90 }, /sweepIntervalSeconds: got 90; allowed: whole minutes/],
@@ -540,6 +563,7 @@ describe("TriageService (Pulumi mocks)", function () {
             ["a reply window beyond the engine's range", { replyWindowSeconds: 60 }, /replyWindowSeconds: got 60; allowed: a whole number from 3600 to 1209600/],
             ["a missing alarm prefix", { alarmNamePrefix: "" }, /alarmNamePrefix: got ""/],
             ["a zero rate limit", { replyRateLimit: 0 }, /replyRateLimit: got 0/],
+            ["a key alias for the notifications topic's key", { notificationTopicKeyArn: "arn:aws:kms:eu-west-1:111122223333:alias/customer" }, /notificationTopicKeyArn: got "arn:aws:kms:eu-west-1:111122223333:alias\/customer"; allowed: a KMS key ARN/],
         ];
         for (const [what, change, message] of cases) {
             it(`refuses ${what}`, () => {
