@@ -4,6 +4,7 @@
 
 import { spawn } from "node:child_process";
 import * as path from "node:path";
+import { ensureBundle } from "../../components/triage/bundle";
 import { formatNumber, formatRatio, Result } from "../lib/results";
 import { Scope } from "../lib/scope";
 import { parsePlanOutput, PlanOutput, writeStack } from "./generate";
@@ -48,6 +49,8 @@ export function resourcesPerCluster(runs: readonly PlanRun[]): number {
 
 export async function runPlanScale(options: PlanScaleOptions, scope: Scope, log: (line: string) => void): Promise<Result[]> {
     const dir = scope.tempDir("plan");
+    // The plan builds the triage bundle when it is stale; build it now so no run pays for that.
+    ensureBundle();
     const runs: PlanRun[] = [];
     for (const count of options.clusters) {
         const config = writeStack(dir, count);
