@@ -88,15 +88,16 @@ function writeAtomically(file: string, contents: Uint8Array | string): void {
 }
 
 /**
- * esbuild, loaded only when a build is needed: it is a development dependency, and a program
- * that finds a current bundle (built by `npm run bundle` in CI, say) runs without it.
+ * esbuild, loaded only when a build is needed. It is a dependency (not a development one): a
+ * project that installs Vigil without development dependencies still builds the bundle at deploy
+ * time. Loading it lazily keeps a program that finds a current bundle independent of it.
  */
 function loadEsbuild(): typeof import("esbuild") {
     try {
         return require("esbuild") as typeof import("esbuild");
     } catch (err) {
         throw new BundleError(
-            `the triage handler bundle must be (re)built, but esbuild cannot be loaded (${(err as Error).message.split("\n")[0]}); install the development dependencies (npm ci) or build it with npm run bundle where they are installed`,
+            `the triage handler bundle must be (re)built, but esbuild cannot be loaded (${(err as Error).message.split("\n")[0]}); install Vigil's dependencies (npm ci; esbuild is one of them) or build it with npm run bundle where they are installed`,
         );
     }
 }

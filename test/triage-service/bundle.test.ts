@@ -151,6 +151,46 @@ describe("triage bundle", function () {
         });
     });
 
+    describe("esbuild at deploy time", () => {
+        it("is a dependency, so a project installing Vigil without development dependencies can build the bundle", () => {
+            const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
+            assert.equal(manifest.dependencies.esbuild, "^0.28.2");
+            assert.equal(manifest.devDependencies.esbuild, undefined);
+            const lock = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8"));
+            assert.equal(lock.packages[""].dependencies.esbuild, "^0.28.2", "the lockfile agrees");
+            assert.equal(lock.packages["node_modules/esbuild"].dev, undefined, "npm ci --omit=dev installs it");
+        });
+
+        it("without it, a stale bundle fails with a clear error that says what to install, and a current one needs none", async () => {
+            const current = fresh("vigil-bundle-current-");
+            buildBundle(current);
+            const missing = fresh("vigil-bundle-missing-");
+            // Make require("esbuild") fail as it would where it is not installed.
+            const preload = path.join(missing, "no-esbuild.js");
+            fs.writeFileSync(
+                preload,
+                `const Module = require("module"); const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+    if (request === "esbuild") { const err = new Error("Cannot find module 'esbuild'"); err.code = "MODULE_NOT_FOUND"; throw err; }
+    return resolve.call(this, request, ...rest);
+};`,
+            );
+            const script = (dir: string) =>
+                `const b = require(${JSON.stringify(path.join(REPO_ROOT, "components", "triage", "bundle.ts"))});
+try { process.stdout.write(JSON.stringify({ ok: b.ensureBundle(${JSON.stringify(dir)}) })); } catch (e) { process.stdout.write(JSON.stringify({ name: e.name, message: e.message })); }`;
+            const env = { PATH: process.env.PATH, NODE_OPTIONS: `-r ${preload} -r ts-node/register/transpile-only` };
+            const stale = await runNode(script(missing), { cwd: REPO_ROOT, env });
+            assert.equal(stale.status, 0, stale.stderr);
+            assert.deepEqual(JSON.parse(stale.stdout), {
+                name: "BundleError",
+                message:
+                    "the triage handler bundle must be (re)built, but esbuild cannot be loaded (Cannot find module 'esbuild'); install Vigil's dependencies (npm ci; esbuild is one of them) or build it with npm run bundle where they are installed",
+            });
+            const fine = await runNode(script(current), { cwd: REPO_ROOT, env });
+            assert.deepEqual(JSON.parse(fine.stdout), { ok: current }, fine.stderr);
+        });
+    });
+
     describe("deployed: the bundle alone, with the component's environment", () => {
         let task: string;
         let dynamo: Dynalite;
