@@ -105,11 +105,19 @@ describe("triage Lambda entry points", function () {
             process.env[k] = v;
         }
     };
-    const sns = mockClient(SNSClient);
-    const ssm = mockClient(SSMClient);
-    const scheduler = mockClient(SchedulerClient);
+    // Installed in `before` and restored in `after`, not when mocha loads this file: other test
+    // files run their own SNS, SSM and Scheduler stand-ins in the same process.
+    const mockSns = () => mockClient(SNSClient);
+    const mockSsm = () => mockClient(SSMClient);
+    const mockScheduler = () => mockClient(SchedulerClient);
+    let sns!: ReturnType<typeof mockSns>;
+    let ssm!: ReturnType<typeof mockSsm>;
+    let scheduler!: ReturnType<typeof mockScheduler>;
 
     before(async () => {
+        sns = mockSns();
+        ssm = mockSsm();
+        scheduler = mockScheduler();
         dynamo = await startDynalite();
         setEnv({
             AWS_REGION: "eu-west-1",
