@@ -25,6 +25,8 @@ import type { HostCommand, HostReply, Memory, Phase, PhaseTiming, RequestCounts,
 export interface StormOptions {
     readonly groupAlerts: number;
     readonly singleMessages: number;
+    /** Rounds of warm-up for the store probe's process (WARM_UP.probeRounds unless given). */
+    readonly probeWarmUpRounds?: number;
 }
 
 const REGION = "eu-west-1";
@@ -40,8 +42,10 @@ const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:vigil-triage-
 export const GOAL_MEMORY_MB = 256;
 /** The rule the group storm repeats: one crash-looping container per pod of a namespace. */
 export const GROUP_ALERTNAME = "KubePodCrashLooping";
+/** The single-message storm is measured in this many chunks, floor and handler taking turns. */
+export const STORM_CHUNKS = 10;
 /** Unmeasured work each worker does first: floor puts, and single-alert messages with their own alerts. */
-export const WARM_UP = { puts: 100, messages: 20, offset: 1_000_000 } as const;
+export const WARM_UP = { puts: 100, messages: 20, offset: 1_000_000, probeRounds: 100 } as const;
 /** Assumed in-region round trip per AWS call, for the timeout estimate only. */
 const ASSUMED_AWS_CALL_MS = 10;
 
@@ -101,6 +105,43 @@ class Peer<Req, Rep> {
     }
 }
 
+function sumCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+    const out: Record<string, number> = { ...a };
+    for (const [k, n] of Object.entries(b)) {
+        out[k] = (out[k] ?? 0) + n;
+    }
+    return out;
+}
+
+/** Two measurements of the same track as one. */
+export function add(a: Measured | undefined, b: Measured): Measured {
+    if (!a) {
+        return b;
+    }
+    return {
+        timing: {
+            ms: a.timing.ms + b.timing.ms,
+            invocations: a.timing.invocations + b.timing.invocations,
+            batchItemFailures: a.timing.batchItemFailures + b.timing.batchItemFailures,
+            largestBodyBytes: Math.max(a.timing.largestBodyBytes, b.timing.largestBodyBytes),
+            conditionFailures: a.timing.conditionFailures + b.timing.conditionFailures,
+        },
+        dynamo: { requests: sumCounts(a.dynamo.requests, b.dynamo.requests), bytes: sumCounts(a.dynamo.bytes, b.dynamo.bytes), errors: sumCounts(a.dynamo.errors, b.dynamo.errors) },
+        other: sumCounts(a.other, b.other),
+        logBytes: a.logBytes + b.logBytes,
+    };
+}
+
+const seconds = (m: Measured) => `${(m.timing.ms / 1000).toFixed(2)} s`;
+
+/** Mean request body per operation: "UpdateItem 2,345 B". */
+function meanBytes(counts: RequestCounts): string {
+    return Object.keys(counts.requests)
+        .filter((op) => counts.requests[op] > 0)
+        .map((op) => `${op} ${formatNumber((counts.bytes[op] ?? 0) / counts.requests[op])} B`)
+        .join(", ");
+}
+
 function total(counts: Readonly<Record<string, number>>): number {
     return Object.values(counts).reduce((a, b) => a + b, 0);
 }
@@ -110,7 +151,7 @@ function describeCounts(counts: Readonly<Record<string, number>>): string {
     return entries.length === 0 ? "none" : entries.map(([k, n]) => `${k} ${formatNumber(n)}`).join(", ");
 }
 
-interface Measured {
+export interface Measured {
     readonly timing: PhaseTiming;
     readonly dynamo: RequestCounts;
     readonly other: Record<string, number>;
@@ -175,13 +216,25 @@ export async function runStorm(options: StormOptions, scope: Scope, log: (line: 
     }
     const spec: StormSpec = { target: TARGET, templates, groupTemplate, batchSize: INTAKE_BATCH_SIZE, baseMs: Date.parse("2025-01-15T12:00:00.000Z"), functionArn: FUNCTION_ARN, memoryMb: FUNCTION_SIZING.intake.memoryMb };
 
-    /** One warm intake function per scenario, with its own case table and floor table. */
-    const scenario = async (name: "group" | "single", run: (w: { phase: (p: Phase) => Promise<Measured>; floor: (items: number) => Promise<Measured>; store: (p: Phase) => Promise<Measured> }) => Promise<void>) => {
+    type Run = {
+        /** A phase through the function's handler. */
+        engine: (p: Phase) => Promise<Measured>;
+        /** `items` bare conditional PutItems from the function's process, keys from `offset`. */
+        floor: (items: number, offset: number) => Promise<Measured>;
+        /** A phase's alerts through DynamoStore.observe alone, in the probe process. */
+        store: (p: Phase) => Promise<Measured>;
+    };
+
+    /**
+     * One warm intake function per scenario, with its own case table and floor table, and a second
+     * process for the store probe (so the probe's code never counts in the function's memory).
+     */
+    const scenario = async (name: "group" | "single", run: (w: Run) => Promise<void>) => {
         const table = `vigil-triage-cases-${name}`;
         const floorTable = `bench-floor-${name}`;
         await client.send(new CreateTableCommand(createTableInput(table)));
         await client.send(new CreateTableCommand(createTableInput(floorTable)));
-        const env = {
+        const env: NodeJS.ProcessEnv = {
             ...baseEnv,
             ...credentials,
             ...(functionEnvironment("intake", args, {
@@ -200,38 +253,52 @@ export async function runStorm(options: StormOptions, scope: Scope, log: (line: 
             AWS_ENDPOINT_URL_EC2: awsUrl,
             AWS_LAMBDA_FUNCTION_NAME: "vigil-triage-intake",
             AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(FUNCTION_SIZING.intake.memoryMb),
-            VIGIL_BENCH_BUNDLE: path.join(bundleDir, "index.js"),
             VIGIL_BENCH_SPEC: JSON.stringify(spec),
             VIGIL_BENCH_STORE_PROBE: storeProbeScript,
         };
-        const workerLog = path.join(dir, `worker-${name}.log`);
-        const child = scope.spawn(`worker-${name}`, process.execPath, [workerScript], { env, logFile: workerLog, stdio: ["ignore", "pipe", "pipe", "ipc"] });
-        const worker = new Peer<WorkerCommand, WorkerReply>(child, `storm worker (${name})`, workerLog);
-        const ready = await worker.next(60_000);
-        if (ready.type !== "ready") {
-            throw new Error(`storm worker (${name}): ${ready.type === "error" ? ready.message : JSON.stringify(ready)}`);
-        }
-        let memory: Memory = ready.memory;
-        const measure = async (command: WorkerCommand): Promise<Measured> => {
-            const before = fs.statSync(workerLog).size;
-            const reply = await worker.ask(command);
+        const start = async (role: string, extra: NodeJS.ProcessEnv) => {
+            const logFile = path.join(dir, `${role}-${name}.log`);
+            const child = scope.spawn(`${role}-${name}`, process.execPath, [workerScript], { env: { ...env, ...extra }, logFile, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+            const peer = new Peer<WorkerCommand, WorkerReply>(child, `storm ${role} (${name})`, logFile);
+            const ready = await peer.next(60_000);
+            if (ready.type !== "ready") {
+                throw new Error(`storm ${role} (${name}): ${ready.type === "error" ? ready.message : JSON.stringify(ready)}`);
+            }
+            return { peer, child, logFile, ready };
+        };
+        const fn = await start("function", { VIGIL_BENCH_BUNDLE: path.join(bundleDir, "index.js") });
+        const probe = await start("probe", {});
+        let memory: Memory = fn.ready.memory;
+        const measure = async (target: typeof fn, command: WorkerCommand): Promise<Measured> => {
+            const before = fs.statSync(target.logFile).size;
+            const reply = await target.peer.ask(command);
             if (reply.type !== "done") {
                 throw new Error(`storm worker (${name}): ${reply.type === "error" ? reply.message : JSON.stringify(reply)}`);
             }
-            // Only the handler's phases count for the function's memory (the store probe loads more code).
-            if (command.type === "engine") {
+            if (target === fn) {
                 memory = reply.memory;
             }
-            return { timing: reply.timing, dynamo: await counts(), other: aws.take(), logBytes: fs.statSync(workerLog).size - before };
+            return { timing: reply.timing, dynamo: await counts(), other: aws.take(), logBytes: fs.statSync(target.logFile).size - before };
         };
-        // Warm both paths (JIT, connections, the engine's first-event set-up) before measuring either.
-        await measure({ type: "floor", table: floorTable, items: WARM_UP.puts, prefix: "warm-up" });
-        await measure({ type: "engine", phase: { kind: "single", messages: WARM_UP.messages, pass: 0, offset: WARM_UP.offset } });
-        aws.take();
-        await run({ phase: (phase) => measure({ type: "engine", phase }), floor: (items) => measure({ type: "floor", table: floorTable, items }), store: (phase) => measure({ type: "store", phase }) });
-        child.send({ type: "exit" } satisfies WorkerCommand);
-        await waitFor(`storm worker (${name}) to exit`, () => child.exitCode !== null, 10_000);
-        peaks.push({ name, initRssKb: ready.memory.maxRssKb, memory, initMs: ready.initMs });
+        // Warm every path (JIT, connections, the engine's first-event set-up) before measuring any.
+        await measure(fn, { type: "floor", table: floorTable, items: WARM_UP.puts, offset: 0, prefix: "warm-up" });
+        const warmUp: Phase = { kind: "single", messages: WARM_UP.messages, pass: 0, offset: WARM_UP.offset };
+        await measure(fn, { type: "engine", phase: warmUp });
+        // The probe process starts cold; the function's has run thousands of requests by the time
+        // the duplicates come: warm the probe's code as far (V8 optimises hot paths gradually).
+        for (let i = 0; i < (options.probeWarmUpRounds ?? WARM_UP.probeRounds); i++) {
+            await measure(probe, { type: "store", phase: { ...warmUp, pass: 1 } });
+        }
+        await run({
+            engine: (phase) => measure(fn, { type: "engine", phase }),
+            floor: (items, offset) => measure(fn, { type: "floor", table: floorTable, items, offset }),
+            store: (phase) => measure(probe, { type: "store", phase }),
+        });
+        for (const w of [fn, probe]) {
+            w.child.send({ type: "exit" } satisfies WorkerCommand);
+            await waitFor(`storm worker (${name}) to exit`, () => w.child.exitCode !== null, 10_000);
+        }
+        peaks.push({ name, initRssKb: fn.ready.memory.maxRssKb, memory, initMs: fn.ready.initMs });
     };
     const peaks: { name: string; initRssKb: number; memory: Memory; initMs: number }[] = [];
 
@@ -256,7 +323,7 @@ export async function runStorm(options: StormOptions, scope: Scope, log: (line: 
                 goal: { op: "<=", limit: 1.5, text: "≤ 1.5× the floor" },
                 notes: [
                     `${formatNumber(messages)} handler invocation(s), ${fresh.timing.batchItemFailures} failed records, ${formatNumber(storedCases)} cases stored; largest message ${formatBytes(fresh.timing.largestBodyBytes)}`,
-                    `DynamoDB: ${describeCounts(fresh.dynamo.requests)} (errors: ${describeCounts(fresh.dynamo.errors)}); other AWS calls: ${describeCounts(fresh.other)}; ${formatBytes(fresh.logBytes)} of logs`,
+                    `DynamoDB: ${describeCounts(fresh.dynamo.requests)} (errors: ${describeCounts(fresh.dynamo.errors)}; mean request body ${meanBytes(fresh.dynamo)}, the floor's ${meanBytes(floorNew.dynamo)}); other AWS calls: ${describeCounts(fresh.other)}; ${formatBytes(fresh.logBytes)} of logs`,
                     `time per new alert ${(fresh.timing.ms / alerts).toFixed(2)} ms against ${(floorNew.timing.ms / alerts).toFixed(2)} ms per PutItem; ${(fresh.timing.ms / (total(fresh.dynamo.requests) + sideCalls)).toFixed(2)} ms per AWS call the engine made`,
                     ...extraNotes,
                 ],
@@ -281,6 +348,7 @@ export async function runStorm(options: StormOptions, scope: Scope, log: (line: 
                 notes: [
                     `DynamoDB: ${describeCounts(repeat.dynamo.requests)} (errors: ${describeCounts(repeat.dynamo.errors)}); other AWS calls: ${describeCounts(repeat.other)}; ${repeat.timing.batchItemFailures} failed records; ${formatBytes(repeat.logBytes)} of logs`,
                     `the store's rejected UpdateItem alone (DynamoStore.observe, same alerts, no handler): ${(probe.timing.ms / 1000).toFixed(2)} s (${(probe.timing.ms / floorDup.timing.ms).toFixed(2)}× the floor); the handler around it adds ${((repeat.timing.ms - probe.timing.ms) / alerts).toFixed(2)} ms per duplicate (parsing, batch processing, logging)`,
+                    `mean request body: ${meanBytes(repeat.dynamo)} against the floor's ${meanBytes(floorDup.dynamo)}`,
                 ],
             },
             {
@@ -296,24 +364,28 @@ export async function runStorm(options: StormOptions, scope: Scope, log: (line: 
     };
 
     await scenario("group", async (w) => {
+        // One message cannot be split: the floor is measured half before and half after it, so
+        // that drift on a shared machine falls on both alike.
         const n = options.groupAlerts;
-        const floorNew = await w.floor(n);
-        const floorDup = await w.floor(n);
-        log(`group floor: ${(floorNew.timing.ms / 1000).toFixed(2)} s new, ${(floorDup.timing.ms / 1000).toFixed(2)} s rejected`);
-        const fresh = await w.phase({ kind: "group", alerts: n, pass: 0 });
+        const half = Math.floor(n / 2);
+        let floorNew = await w.floor(half, 0);
+        const fresh = await w.engine({ kind: "group", alerts: n, pass: 0 });
+        floorNew = add(floorNew, await w.floor(n - half, half));
         const stored = (await countCases("vigil-triage-cases-group")) - WARM_UP.messages;
         await counts();
-        const repeat = await w.phase({ kind: "group", alerts: n, pass: 1 });
-        const truncated = await w.phase({ kind: "group-truncated", alerts: n, pass: 2 });
-        const afterTruncated = (await countCases("vigil-triage-cases-group")) - WARM_UP.messages;
-        await counts();
-        const probe = await w.store({ kind: "group", alerts: n, pass: 3 });
-        log(`group engine: ${(fresh.timing.ms / 1000).toFixed(2)} s new, ${(repeat.timing.ms / 1000).toFixed(2)} s duplicates`);
+        let floorDup = await w.floor(half, 0);
+        const repeat = await w.engine({ kind: "group", alerts: n, pass: 1 });
+        const probed = await w.store({ kind: "group", alerts: n, pass: 3 });
+        floorDup = add(floorDup, await w.floor(n - half, half));
+        log(`group: engine ${seconds(fresh)} new, ${seconds(repeat)} duplicates; floor ${seconds(floorNew)} new, ${seconds(floorDup)} rejected`);
         if (stored !== n) {
             throw new Error(`the engine stored ${stored} cases for a group of ${n} new alerts; the measurement would not be of triage`);
         }
+        const truncated = await w.engine({ kind: "group-truncated", alerts: n, pass: 2 });
+        const afterTruncated = (await countCases("vigil-triage-cases-group")) - WARM_UP.messages;
+        await counts();
         const calls = total(fresh.dynamo.requests) + total(fresh.other);
-        phaseResults(`one group message of ${formatNumber(n)}`, n, fresh, repeat, probe, floorNew, floorDup, stored, [
+        phaseResults(`one group message of ${formatNumber(n)}`, n, fresh, repeat, probed, floorNew, floorDup, stored, [
             `the message is ${formatBytes(fresh.timing.largestBodyBytes)}${fresh.timing.largestBodyBytes > SNS_MAX_MESSAGE_BYTES ? ", over SNS's 256 KB: AMP would deliver it truncated (see below)" : ""}; at an assumed ${ASSUMED_AWS_CALL_MS} ms per AWS call its ${formatNumber(calls)} calls would take about ${((calls * ASSUMED_AWS_CALL_MS) / 1000).toFixed(0)} s in one invocation (intake timeout ${FUNCTION_SIZING.intake.timeoutSeconds} s)`,
         ]);
         const fits = Math.floor(n * (SNS_MAX_MESSAGE_BYTES / fresh.timing.largestBodyBytes));
@@ -329,16 +401,30 @@ export async function runStorm(options: StormOptions, scope: Scope, log: (line: 
     });
 
     await scenario("single", async (w) => {
+        // Floor, handler and probe take turns chunk by chunk, so drift falls on all of them alike.
         const n = options.singleMessages;
-        const floorNew = await w.floor(n);
-        const floorDup = await w.floor(n);
-        log(`single floor: ${(floorNew.timing.ms / 1000).toFixed(2)} s new, ${(floorDup.timing.ms / 1000).toFixed(2)} s rejected`);
-        const fresh = await w.phase({ kind: "single", messages: n, pass: 0 });
+        const chunk = Math.max(INTAKE_BATCH_SIZE, Math.ceil(n / STORM_CHUNKS / INTAKE_BATCH_SIZE) * INTAKE_BATCH_SIZE);
+        const chunks = Array.from({ length: Math.ceil(n / chunk) }, (_, i) => ({ offset: i * chunk, size: Math.min(chunk, n - i * chunk) }));
+        let floorNew: Measured | undefined;
+        let fresh: Measured | undefined;
+        for (const c of chunks) {
+            floorNew = add(floorNew, await w.floor(c.size, c.offset));
+            fresh = add(fresh, await w.engine({ kind: "single", messages: c.size, pass: 0, offset: c.offset }));
+        }
         const stored = (await countCases("vigil-triage-cases-single")) - WARM_UP.messages;
         await counts();
-        const repeat = await w.phase({ kind: "single", messages: n, pass: 1 });
-        const probe = await w.store({ kind: "single", messages: n, pass: 3 });
-        log(`single engine: ${(fresh.timing.ms / 1000).toFixed(2)} s new, ${(repeat.timing.ms / 1000).toFixed(2)} s duplicates`);
+        let floorDup: Measured | undefined;
+        let repeat: Measured | undefined;
+        let probed: Measured | undefined;
+        for (const c of chunks) {
+            floorDup = add(floorDup, await w.floor(c.size, c.offset));
+            repeat = add(repeat, await w.engine({ kind: "single", messages: c.size, pass: 1, offset: c.offset }));
+            probed = add(probed, await w.store({ kind: "single", messages: c.size, pass: 3, offset: c.offset }));
+        }
+        if (!floorNew || !fresh || !floorDup || !repeat || !probed) {
+            throw new Error("the single-message storm has no messages");
+        }
+        log(`single: engine ${seconds(fresh)} new, ${seconds(repeat)} duplicates; floor ${seconds(floorNew)} new, ${seconds(floorDup)} rejected (${chunks.length} chunks of ${chunk} in turn)`);
         if (stored !== n) {
             throw new Error(`the engine stored ${stored} cases for ${n} new single-alert messages; the measurement would not be of triage`);
         }
@@ -347,8 +433,8 @@ export async function runStorm(options: StormOptions, scope: Scope, log: (line: 
             const impact = templates[i % templates.length].labels.impact ?? "?";
             mix.set(impact, (mix.get(impact) ?? 0) + 1);
         }
-        phaseResults(`${formatNumber(n)} single-alert messages`, n, fresh, repeat, probe, floorNew, floorDup, stored, [
-            `the ${templates.length} alerting rules in turn (impact ${[...mix.entries()].map(([k, v]) => `${k} ${formatNumber(v)}`).join(", ")}), in batches of ${INTAKE_BATCH_SIZE}`,
+        phaseResults(`${formatNumber(n)} single-alert messages`, n, fresh, repeat, probed, floorNew, floorDup, stored, [
+            `the ${templates.length} alerting rules in turn (impact ${[...mix.entries()].map(([k, v]) => `${k} ${formatNumber(v)}`).join(", ")}), in batches of ${INTAKE_BATCH_SIZE}; floor and handler took turns in ${chunks.length} chunks of ${formatNumber(chunk)}`,
         ]);
     });
 

@@ -4,9 +4,10 @@
 
 import type { AlertTemplate, StormTarget } from "./messages";
 
-/** DynamoDB requests by operation (X-Amz-Target without the service prefix), and those answered with an error. */
+/** DynamoDB requests by operation (X-Amz-Target without the service prefix), their body bytes, and those answered with an error. */
 export interface RequestCounts {
     readonly requests: Readonly<Record<string, number>>;
+    readonly bytes: Readonly<Record<string, number>>;
     readonly errors: Readonly<Record<string, number>>;
 }
 
@@ -36,7 +37,7 @@ export type WorkerCommand =
     | { readonly type: "engine"; readonly phase: Phase }
     /** The phase's alerts through DynamoStore.observe alone (storeProbe.ts), after the engine phases. */
     | { readonly type: "store"; readonly phase: Phase }
-    | { readonly type: "floor"; readonly table: string; readonly items: number; /** Key prefix (warm-up items use their own). */ readonly prefix?: string }
+    | { readonly type: "floor"; readonly table: string; readonly items: number; /** Index of the first item's key. */ readonly offset: number; /** Key prefix (warm-up items use their own). */ readonly prefix?: string }
     | { readonly type: "exit" };
 
 export interface PhaseTiming {

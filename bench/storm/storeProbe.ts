@@ -11,9 +11,12 @@ import { fromSqsRecord, parseMessage } from "../../components/triage/handler/nor
 import { addSeconds, iso } from "../../components/triage/handler/time";
 import type { SqsRecord } from "./messages";
 
+// One client for the process, as the function has (a client per call would pay its set-up each time).
+const client = new DynamoDBClient({});
+
 /** Observes every alert of `records` again; returns the milliseconds spent in observe() and how many were duplicates. */
 export async function observeAgain(records: readonly SqsRecord[], tableName: string): Promise<{ ms: number; alerts: number; duplicates: number }> {
-    const store = new DynamoStore(new DynamoDBClient({}), tableName);
+    const store = new DynamoStore(client, tableName);
     let ms = 0;
     let alerts = 0;
     let duplicates = 0;

@@ -3,7 +3,8 @@
 // feeds storm phases to its `handler` in SQS batches, or runs the floor (bare conditional PutItems),
 // and reports handler time and memory. It builds each batch just before invoking the handler, so
 // its memory is the function's, not the storm's. Runs as plain JavaScript (compiled by esbuild):
-// no TypeScript compiler in the measured process.
+// no TypeScript compiler in the measured process. Started without VIGIL_BENCH_BUNDLE it is the
+// store probe's process instead (storeProbe.ts), so the probe's code never enters the function's.
 
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { groupMessageBody, lambdaContext, singleMessageBody, SqsRecord, sqsRecord, stableId, subjectFor, truncatedByAmp } from "./messages";
@@ -24,13 +25,16 @@ function send(reply: WorkerReply): void {
 }
 
 const started = process.hrtime.bigint();
-const bundle = require(process.env.VIGIL_BENCH_BUNDLE as string) as { handler: Handler };
+const bundle = process.env.VIGIL_BENCH_BUNDLE ? (require(process.env.VIGIL_BENCH_BUNDLE) as { handler: Handler }) : undefined;
 const initMs = Number(process.hrtime.bigint() - started) / 1e6;
 
 let invocation = 0;
 
 async function invoke(records: SqsRecord[], timing: { ms: number; invocations: number; batchItemFailures: number }): Promise<void> {
     const context = lambdaContext(spec.functionArn, stableId(`invocation:${invocation++}`), spec.memoryMb);
+    if (!bundle) {
+        throw new Error("this worker runs the store probe only (started without VIGIL_BENCH_BUNDLE)");
+    }
     const t0 = process.hrtime.bigint();
     const result = await bundle.handler({ Records: records }, context);
     timing.ms += Number(process.hrtime.bigint() - t0) / 1e6;
@@ -87,16 +91,17 @@ async function runStoreProbe(phase: Phase): Promise<PhaseTiming> {
     return { ms, invocations: alerts, batchItemFailures: 0, largestBodyBytes: 0, conditionFailures: duplicates };
 }
 
-const dynamo = new DynamoDBClient({});
+let dynamo: DynamoDBClient | undefined;
 
-/** `items` conditional PutItems one after another (as the engine writes), into `table`. */
-async function runFloor(table: string, items: number, prefix = "floor"): Promise<PhaseTiming> {
+/** `items` conditional PutItems one after another (as the engine writes), into `table`, keys from `offset`. */
+async function runFloor(table: string, items: number, offset: number, prefix = "floor"): Promise<PhaseTiming> {
+    dynamo ??= new DynamoDBClient({});
     let ms = 0;
     let conditionFailures = 0;
     for (let i = 0; i < items; i++) {
         const command = new PutItemCommand({
             TableName: table,
-            Item: { pk: { S: `case#${prefix}-${i}` }, sk: { S: "case" }, seen: { S: new Date().toISOString() } },
+            Item: { pk: { S: `case#${prefix}-${offset + i}` }, sk: { S: "case" }, seen: { S: new Date().toISOString() } },
             ConditionExpression: "attribute_not_exists(#pk)",
             ExpressionAttributeNames: { "#pk": "pk" },
         });
@@ -119,7 +124,7 @@ process.on("message", (command: WorkerCommand) => {
     if (command.type === "exit") {
         process.exit(0);
     }
-    const work = command.type === "engine" ? runPhase(command.phase) : command.type === "store" ? runStoreProbe(command.phase) : runFloor(command.table, command.items, command.prefix);
+    const work = command.type === "engine" ? runPhase(command.phase) : command.type === "store" ? runStoreProbe(command.phase) : runFloor(command.table, command.items, command.offset, command.prefix);
     work.then(
         (timing) => send({ type: "done", timing, memory: memory() }),
         (err: Error) => send({ type: "error", message: err.stack ?? err.message }),

@@ -116,7 +116,7 @@ describe("bench storm: a small storm end to end", function () {
         const scope = new Scope();
         const lines: string[] = [];
         try {
-            const results = await runStorm({ groupAlerts: 20, singleMessages: 30 }, scope, (l) => lines.push(l));
+            const results = await runStorm({ groupAlerts: 20, singleMessages: 30, probeWarmUpRounds: 1 }, scope, (l) => lines.push(l));
             const byName = (part: string) => results.filter((r) => r.name.includes(part));
             assert.equal(byName("new alerts through the handler").length, 2);
             assert.equal(byName("(duplicates)").length, 2);
@@ -127,7 +127,10 @@ describe("bench storm: a small storm end to end", function () {
             const memory = byName("peak memory")[0];
             assert.ok(memory.checked !== undefined && memory.checked > 20 && memory.checked < 2048, `peak RSS ${memory.checked} MiB`);
             assert.equal(byName("as AMP delivers it").length, 1);
-            assert.ok(lines.some((l) => l.startsWith("group floor:")));
+            assert.ok(lines.some((l) => l.startsWith("group: engine")));
+            assert.ok(lines.some((l) => /^single: .*\(3 chunks of 10 in turn\)$/.test(l)), lines.join("\n"));
+            // The store probe found every repeated alert a duplicate, or runStorm would have thrown.
+            assert.match(byName("single-alert messages: the same")[0].notes?.join("\n") ?? "", /mean request body: UpdateItem [\d,]+ B against the floor's PutItem [\d,]+ B/);
         } finally {
             await scope.close();
         }
