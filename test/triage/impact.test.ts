@@ -48,6 +48,8 @@ describe("triage: impact table (rules/impact.yaml)", () => {
             ["ec2/01-instance-stopped.json", "uncertain", "rule ec2-node-stopped"],
             ["ec2/02-spot-interruption.json", "none", "rule ec2-spot-interruption"],
             ["cloudwatch/01-alarm-state-alarm.json", "uncertain", "rule cloudwatch-alarm"],
+            // Vigil's own pipeline alarms already reach the operator through their alarm action.
+            ["cloudwatch/03-vigil-pipeline-alarm.json", "none", "rule vigil-pipeline-alarms"],
         ];
         for (const [file, impact, reason] of expected) {
             assert.deepEqual(classifyImpact(alertOf(file), IMPACT_TABLE), { impact, reason }, file);

@@ -38,7 +38,7 @@ describe("triage replay (npm run triage:replay)", function () {
     it("prints every case of the fixtures with exactly the documented fields, after advancing the clock", async () => {
         const { code, cases, stderr } = await replay([FIXTURES, "--now", "2024-05-01T12:00:00Z", "--advance", "4d"]);
         assert.equal(code, 0, stderr);
-        assert.equal(cases.length, 14);
+        assert.equal(cases.length, 15);
         for (const c of cases) {
             const nameKey = c.source === "prometheus" ? "alertname" : "title";
             assert.deepEqual(Object.keys(c), ["key", "source", "cluster", nameKey, "impact", "state", "history"]);
@@ -60,7 +60,10 @@ describe("triage replay (npm run triage:replay)", function () {
         assert.ok(gd.history.some((e) => e.event === "repeat" && /count 4/.test(e.detail ?? "")));
         const eks = byKey(cases, "eks:111122223333:eu-west-1:platform-staging/vpc-cni:addon-health");
         assert.equal(eks.title, "EKS Addon Health Degraded: vpc-cni", "the case keeps the problem's title after the restore");
-        assert.match(stderr, /replayed 25 message\(s\) from 25 file\(s\).*1 heartbeat\(s\), 1 ignored, 3 unparsed; .*, 2 operator notice\(s\);/);
+        const pipelineAlarm = byKey(cases, "cloudwatch:arn:aws:cloudwatch:eu-west-1:111122223333:alarm:vigil-pipeline-triage-dead-letter-queue");
+        assert.deepEqual([pipelineAlarm.impact, pipelineAlarm.state], ["none", "RESOLVED"], "Vigil's own pipeline alarms are never put to the customer");
+        assert.ok(!pipelineAlarm.history.some((e) => e.event === "notified" || e.event === "operator-notified"));
+        assert.match(stderr, /replayed 26 message\(s\) from 26 file\(s\).*1 heartbeat\(s\), 1 ignored, 3 unparsed; .*, 2 operator notice\(s\);/);
         assert.match(stderr, /unparsed .*10-truncated\.sns\.json: body is not JSON/);
         assert.match(stderr, /heartbeat payments-prod: last 2024-05-01T12:30:00\.981Z/);
     });
