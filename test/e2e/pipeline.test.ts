@@ -284,6 +284,7 @@ describe("end to end: Prometheus, Alertmanager and node-exporter drive the triag
         const alerts = ["TargetDown", "NodeExporterDown"];
         const matches = (alert: string) => (c: CaseRecord) => alert !== "TargetDown" || c.alert?.attributes.job === "node-exporter";
         assert.equal(await caseOf("TargetDown"), undefined, "no target is down before the stop");
+        const stoppedAt = Date.now();
         await pipeline.stopNodeExporter();
 
         const cases: Record<string, CaseRecord> = {};
@@ -295,6 +296,8 @@ describe("end to end: Prometheus, Alertmanager and node-exporter drive the triag
             assert.equal(record.impact, rule.impact, `${alert} gets the impact its rule's label says`);
             assert.equal(record.impactReason, `label impact=${rule.impact}`);
             assert.equal(record.state, STATE_AFTER_TRIAGE[rule.impact]);
+            // Fired (startsAt) only after the overridden `for` window had passed since the stop.
+            assert.ok(Date.parse(record.episodeStart as string) >= stoppedAt + durationMs(pipeline.overridden.find((o) => o.alert === alert)?.to ?? "0s"), `${alert} fired at ${record.episodeStart}`);
             const [{ body }] = alertMessages(alert, "firing");
             const expected: Record<string, string> = { alertname: alert, cluster: CLUSTER, ...rule.labels };
             if (alert === "TargetDown") {
@@ -431,7 +434,8 @@ describe("end to end: Prometheus, Alertmanager and node-exporter drive the triag
         for (const c of cases.filter((c) => missing.has(c.alertname ?? ""))) {
             const rule = missing.get(c.alertname as string) as { for: string };
             assert.deepEqual(c.alert?.attributes, { alertname: c.alertname, cluster: CLUSTER, ...shippedRule(c.alertname as string).labels });
-            assert.ok(Date.parse(c.firstSeen) >= Date.parse(c.episodeStart as string) + durationMs(rule.for), `${c.alertname} fired after its ${rule.for} window`);
+            // startsAt is when the ruler found it firing, after `for` had passed since the ruler started.
+            assert.ok(Date.parse(c.episodeStart as string) >= pipeline.rulerStartedAt + durationMs(rule.for), `${c.alertname} fired at ${c.episodeStart}, after its ${rule.for} window`);
         }
         assert.deepEqual(
             cases.filter((c) => !expectedAlerts.has(c.alertname ?? "") && !missing.has(c.alertname ?? "")).map((c) => `${c.alertname} ${JSON.stringify(c.alert?.attributes)}`),

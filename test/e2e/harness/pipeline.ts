@@ -145,6 +145,8 @@ export class Pipeline {
     readonly urls: { ruler: string; collector: string; alertmanager: string; nodeExporter: string; reply: string; intake: string; timer: string };
     /** Every sweep the harness ran, in order. */
     readonly sweeps: SweepRun[] = [];
+    /** When the ruler started evaluating (epoch ms): no alert can fire before this plus its `for`. */
+    rulerStartedAt = 0;
     readonly credentials: Record<"alertmanager" | "collector" | "lambda", { accessKeyId: string; secretAccessKey: string }>;
     private dynaliteServer: http.Server | undefined;
     private dynamoClient: DynamoDBClient | undefined;
@@ -345,6 +347,7 @@ export class Pipeline {
         const rulerPort = await freePort();
         this.urls.ruler = `http://127.0.0.1:${rulerPort}`;
         fs.writeFileSync(path.join(this.dir, "ruler.yml"), rulerConfig([...rules.files, path.join(rulesDir, E2E_RULE_FILE)], `127.0.0.1:${amPort}`));
+        this.rulerStartedAt = Date.now();
         await this.processes.start({
             name: "ruler",
             command: "prometheus",
