@@ -47,6 +47,19 @@ const sdk = new Proxy({}, { get: (_, name) => (name === "__esModule" ? false : S
 Module._load = function (request, ...rest) { return request.startsWith("@aws-sdk/") ? sdk : load.call(this, request, ...rest); };
 `;
 
+/** A preload that reports the process's peak resident set on stderr when it exits. */
+export const RSS_REPORTER = `process.on("exit", () => require("node:fs").writeSync(2, "\\nVIGIL_BENCH_MAX_RSS_KB " + process.resourceUsage().maxRSS + "\\n"));\n`;
+
+/** Peak resident set (KiB) of one run of `node <args>` with the RSS reporter preloaded. */
+export function peakRssKb(reporter: string, args: readonly string[], env: NodeJS.ProcessEnv): number {
+    const out = spawnSync(process.execPath, ["-r", reporter, ...args], { env, encoding: "utf8", timeout: 60_000 });
+    const kb = /VIGIL_BENCH_MAX_RSS_KB (\d+)/.exec(out.stderr ?? "")?.[1];
+    if (out.status !== 0 || kb === undefined) {
+        throw new Error(`node ${args.join(" ")} reported no peak memory (exit ${out.status}): ${(out.stderr ?? "").slice(0, 2000)}`);
+    }
+    return Number(kb);
+}
+
 /** Wall-clock milliseconds of one run of `node <args>`; throws when it fails. */
 export function timeNode(args: readonly string[], env: NodeJS.ProcessEnv): number {
     const start = process.hrtime.bigint();
@@ -98,6 +111,8 @@ export async function runLambda(options: LambdaOptions, scope: Scope): Promise<R
     const bundle = path.join(dir, "index.js");
     const stub = path.join(dir, "sdk-stub.js");
     fs.writeFileSync(stub, SDK_STUB);
+    const reporter = path.join(dir, "rss-reporter.js");
+    fs.writeFileSync(reporter, RSS_REPORTER);
     const load = "require(process.argv[1])";
     const sdkOnly = "for (const m of process.argv.slice(1)) require(m)";
     const commands: Record<string, { args: string[]; env: NodeJS.ProcessEnv }> = {
@@ -109,9 +124,10 @@ export async function runLambda(options: LambdaOptions, scope: Scope): Promise<R
         sdk: { args: ["-e", sdkOnly, ...externals], env: base },
         ...Object.fromEntries(externals.map((pkg) => [pkg, { args: ["-e", sdkOnly, pkg], env: base }])),
     };
-    // One unmeasured run each warms the file cache.
-    for (const c of Object.values(commands)) {
-        timeNode(c.args, c.env);
+    // One run each, not timed, warms the file cache and reports the peak memory.
+    const rss: Record<string, number> = {};
+    for (const [name, c] of Object.entries(commands)) {
+        rss[name] = peakRssKb(reporter, c.args, c.env);
     }
     const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
     for (let i = 0; i < options.runs; i++) {
@@ -121,6 +137,7 @@ export async function runLambda(options: LambdaOptions, scope: Scope): Promise<R
     }
     const m: Record<string, number> = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
     const ms = (v: number) => `${v.toFixed(0)} ms`;
+    const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
 
     return [
         {
@@ -152,6 +169,7 @@ export async function runLambda(options: LambdaOptions, scope: Scope): Promise<R
                 `median of ${options.runs} runs each (bundle ${times.bundle.map((t) => t.toFixed(0)).join("/")} ms; bare ${times.bare.map((t) => t.toFixed(0)).join("/")} ms)`,
                 `the bundle with the AWS SDK stubbed out (its own code only): ${ms(m.ownCode)} (${(m.ownCode / m.bare).toFixed(2)}×), ${ms(m.ownCodeNoMaps)} (${(m.ownCodeNoMaps / m.bare).toFixed(2)}×) without source maps; the whole bundle without source maps: ${ms(m.bundleNoMaps)} (${(m.bundleNoMaps / m.bare).toFixed(2)}×); the ${externals.length} SDK packages it requires, loaded alone: ${ms(m.sdk)} (${(m.sdk / m.bare).toFixed(2)}×)`,
                 `each SDK package alone in a fresh node (median): ${externals.map((pkg) => `${pkg} ${ms(m[pkg])}`).join(", ")}`,
+                `peak resident memory after loading: bundle ${mib(rss.bundle)}, its own code ${mib(rss.ownCode)}, the SDK packages ${mib(rss.sdk)} (${externals.map((pkg) => `${pkg.replace("@aws-sdk/", "")} ${mib(rss[pkg])}`).join(", ")}), node -e 0 ${mib(rss.bare)}`,
             ],
         },
     ];

@@ -12,7 +12,7 @@ import type { Metafile } from "esbuild";
 import { parseConfig } from "../../stacks/config";
 import { parseAccountDescription } from "../../tools/offline/account";
 import { loadStackConfig } from "../../tools/offline/stackConfig";
-import { externalImports, timeNode, zipSize } from "../../bench/lambda";
+import { externalImports, peakRssKb, RSS_REPORTER, timeNode, zipSize } from "../../bench/lambda";
 import { isRunning, Scope } from "../../bench/lib/scope";
 import { resourcesPerCluster } from "../../bench/plan";
 import { accountText, clusterNames, EXAMPLE_ACCOUNT, EXAMPLE_STACK, parsePlanOutput, stackConfigText, USAGE_MARKER, writeStack } from "../../bench/plan/generate";
@@ -109,6 +109,21 @@ describe("bench lambda: parts", () => {
             },
         } as unknown as Metafile;
         assert.deepEqual(externalImports(metafile), ["@aws-sdk/client-dynamodb", "@aws-sdk/client-sns"]);
+    });
+
+    it("reads a node run's peak memory, and fails when the run does", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-bench-test-"));
+        try {
+            const reporter = path.join(dir, "rss.js");
+            fs.writeFileSync(reporter, RSS_REPORTER);
+            const small = peakRssKb(reporter, ["-e", "0"], { PATH: process.env.PATH });
+            const large = peakRssKb(reporter, ["-e", "globalThis.keep = Buffer.alloc(64 * 1024 * 1024, 1)"], { PATH: process.env.PATH });
+            assert.ok(small > 10_000, `${small} KiB`);
+            assert.ok(large - small > 60_000, `64 MiB more is seen (${small} → ${large} KiB)`);
+            assert.throws(() => peakRssKb(reporter, ["-e", "process.exit(2)"], { PATH: process.env.PATH }), /reported no peak memory \(exit 2\)/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("times a node run and fails with its output when it fails", () => {
