@@ -11,7 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { SQSEvent } from "aws-lambda";
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBStreamEvent, SQSEvent } from "aws-lambda";
 import { build } from "esbuild";
 import * as yaml from "js-yaml";
 import { alertmanagerDefinition, HEARTBEAT_RECEIVER, splitDefinition } from "../../components/account/alertmanager";
@@ -44,6 +45,7 @@ import { Pipeline } from "./harness/pipeline";
 import { descendants, Processes, ProcessStartError, processExists } from "./harness/processes";
 import { decodeWriteRequest, encodeWriteRequest, RemoteWriteReceiver } from "./harness/remoteWrite";
 import { verifySigV4 } from "./harness/sigv4";
+import { matchesFilter, TableStream } from "./harness/tableStream";
 
 const REGION = "eu-west-1";
 const KEY = { accessKeyId: "AKIAE2ETEST", secretAccessKey: "e2e-test-secret" };
@@ -596,6 +598,85 @@ describe("e2e harness", function () {
                 ],
             );
             assert.match(queue.deliveries[0].error ?? "", /Unhandled: .*boom/);
+        });
+    });
+
+    describe("table stream and follow-up mapping", () => {
+        const filter = { dynamodb: { NewImage: { replyWork: { S: ["pending"] } } } };
+        const record = (replyWork?: string) => ({ eventSource: "aws:dynamodb", dynamodb: { NewImage: replyWork === undefined ? { pk: { S: "case#a" } } : { replyWork: { S: replyWork } } } });
+
+        it("filters as Lambda event filtering does for nested objects and lists of values, and refuses what it cannot evaluate", () => {
+            assert.equal(matchesFilter(filter, record("pending")), true);
+            assert.equal(matchesFilter(filter, record("done")), false);
+            assert.equal(matchesFilter(filter, record()), false);
+            assert.equal(matchesFilter({ eventName: ["INSERT", "MODIFY"] }, { eventName: "REMOVE" }), false);
+            assert.throws(() => matchesFilter({ dynamodb: { NewImage: { replyWork: { S: [{ prefix: "pend" }] } } } }, record("pending")), /content filter \{"prefix":"pend"\} is not supported/);
+            assert.throws(() => matchesFilter({ dynamodb: "x" }, record("pending")), /pattern\.dynamodb: got "x"/);
+        });
+
+        it("emits changed items from LATEST on, delivers what passes the filter, drops records while paused and retries failures", async function () {
+            this.timeout(20_000);
+            const dynalite = require("dynalite") as (options: Record<string, unknown>) => http.Server;
+            const server = dynalite({ createTableMs: 0 });
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            const client = new DynamoDBClient({ region: REGION, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: KEY });
+            const put = (id: string, replyWork?: string) =>
+                client.send(new PutItemCommand({ TableName: "cases", Item: { pk: { S: `case#${id}` }, sk: { S: "case" }, v: { S: String(Date.now()) }, ...(replyWork ? { replyWork: { S: replyWork } } : {}) } }));
+            const events: DynamoDBStreamEvent[] = [];
+            let failNext = 0;
+            const stream = new TableStream(
+                client,
+                async (event): Promise<InvokeResult> => {
+                    events.push(event);
+                    if (failNext > 0) {
+                        failNext--;
+                        return { payload: { batchItemFailures: [{ itemIdentifier: event.Records[0].dynamodb?.SequenceNumber }] } };
+                    }
+                    return { payload: { batchItemFailures: [] } };
+                },
+                { tableName: "cases", streamArn: "arn:aws:dynamodb:eu-west-1:111122223333:table/cases/stream/x", region: REGION, filter, batchSize: 10, maximumRetryAttempts: 1, keyAttributes: ["pk", "sk"], pollMs: 50 },
+            );
+            const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+            try {
+                await client.send(new CreateTableCommand({ TableName: "cases", KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }], AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }], BillingMode: "PAY_PER_REQUEST" }));
+                await put("before", "pending");
+                await stream.start();
+                await settle();
+                assert.equal(events.length, 0, "an item older than the mapping produces nothing until it changes");
+                await put("quiet");
+                await put("work", "pending");
+                await settle();
+                assert.equal(events.length, 1);
+                assert.deepEqual(
+                    events[0].Records.map((r) => [r.eventName, r.dynamodb?.Keys?.pk?.S, r.dynamodb?.StreamViewType, r.eventSourceARN]),
+                    [["INSERT", "case#work", "NEW_IMAGE", "arn:aws:dynamodb:eu-west-1:111122223333:table/cases/stream/x"]],
+                );
+                await put("before", "pending");
+                await settle();
+                assert.deepEqual(events.at(-1)?.Records.map((r) => [r.eventName, r.dynamodb?.Keys?.pk?.S]), [["MODIFY", "case#before"]]);
+                stream.pause();
+                await put("paused", "pending");
+                await settle();
+                assert.equal(stream.dropped.length, 1);
+                stream.resume();
+                const before = events.length;
+                failNext = 2;
+                await put("failing", "pending");
+                await settle();
+                assert.equal(events.length - before, 2, "delivered, then retried once (maximumRetryAttempts 1)");
+                assert.deepEqual(stream.failed.map((r) => r.dynamodb?.Keys?.pk?.S), ["case#failing"]);
+                assert.deepEqual(
+                    stream.deliveries.filter((d) => d.key === "case#failing|case").map((d) => [d.attempt, d.failed]),
+                    [
+                        [1, true],
+                        [2, true],
+                    ],
+                );
+            } finally {
+                await stream.stop();
+                client.destroy();
+                await new Promise<void>((resolve) => server.close(() => resolve()));
+            }
         });
     });
 

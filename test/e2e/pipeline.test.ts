@@ -61,8 +61,8 @@ describe("end to end: Prometheus, Alertmanager and node-exporter drive the triag
     let pipeline: Pipeline;
     let failed = false;
     let stopped = false;
-    /** When the reply scenario confirmed its case (the sweep scenario waits for its incident). */
-    let confirmedAt = 0;
+    /** When the reply scenario confirmed the backstop case (the sweep scenario waits for its incident). */
+    let backstopConfirmedAt = 0;
     // How long a change takes to reach the handler: a scrape, a remote-write batch, rule evaluation
     // and the `for` override, then the alert manager's group timer; plus margin for two busy cores.
     const limits = { start: 60_000, firing: 0, resolve: 0, sweep: REPLY_CLAIM_LEASE_SECONDS * 1000 + 2 * SWEEP_PERIOD_MS + 30_000 };
@@ -199,7 +199,7 @@ describe("end to end: Prometheus, Alertmanager and node-exporter drive the triag
         assert.match(incident.subject ?? "", /^[\x20-\x7e]{1,99}$/);
     });
 
-    it("asks about an uncertain alert; the reply links, followed with GET then POST, resolve one case and escalate the other", async function () {
+    it("asks about an uncertain alert; the reply links, followed with GET then POST, resolve one case and escalate another, whose incident the table's stream brings to the timer function at once", async function () {
         this.timeout(limits.firing * 2 + 60_000);
         const asked = async (alert: string) => {
             const record = await until(`the ${alert} case waiting for the customer`, limits.firing, () => caseOf(alert, (c) => c.state === "AWAITING_CUSTOMER" && c.scheduleName !== undefined));
@@ -241,20 +241,39 @@ describe("end to end: Prometheus, Alertmanager and node-exporter drive the triag
 
         const confirm = await asked(E2E_ALERTS.confirm.alert);
         const noImpact = await asked(E2E_ALERTS.noImpact.alert);
+        const backstop = await asked(E2E_ALERTS.backstop.alert);
         const confirmLinks = await byAction(confirm.record, confirm.links);
         const noImpactLinks = await byAction(noImpact.record, noImpact.links);
+        const backstopLinks = await byAction(backstop.record, backstop.links);
 
-        // Confirm: the reply function records the answer and leaves the incident to the sweep.
+        // Confirm: the public reply function only records the answer and leaves the work claimed;
+        // the table's stream brings it to the timer function, which opens the incident at once.
         const confirmed = await post(confirmLinks.confirm);
         const confirmedPage = await confirmed.text();
+        const postedAt = Date.now();
         assert.equal(confirmed.status, 200, confirmedPage);
         assert.match(confirmedPage, /Answer recorded/);
-        const recorded = await caseOf(E2E_ALERTS.confirm.alert);
-        assert.equal(recorded?.state, "INCIDENT_OPEN");
-        assert.equal(recorded?.impactReason, "customer confirmed impact");
-        assert.ok(recorded?.history.some((h) => h.by === "customer" && h.event === "customer-confirmed"), "the answer is in the case history");
-        assert.equal(recorded?.opsItemId, undefined, "the public reply function opens no incident itself");
-        assert.equal(Object.keys(recorded?.claims ?? {}).length, 1, "it leaves the work claimed for the sweep");
+        const escalated = await until("the timer function to follow the confirmed reply up from the table's stream", 20_000, () =>
+            caseOf(E2E_ALERTS.confirm.alert, (c) => c.opsItemId !== undefined && c.incidentNotifiedEpisode === c.episode && Object.keys(c.claims).length === 0),
+        );
+        assert.equal(escalated.state, "INCIDENT_OPEN");
+        assert.equal(escalated.impactReason, "customer confirmed impact");
+        assert.ok(escalated.history.some((h) => h.by === "customer" && h.event === "customer-confirmed"), "the answer is in the case history");
+        const opsItem = pipeline.aws.opsItems.find((o) => o.opsItemId === escalated.opsItemId);
+        assert.ok(opsItem?.created);
+        assert.ok(Date.parse(opsItem.at) < postedAt + REPLY_CLAIM_LEASE_SECONDS * 1000, "opened before the reply's claim lease ended: not by the sweep");
+        assert.equal(JSON.parse(opsItem.input.OperationalData["/aws/dedup"].Value).dedupString, escalated.key);
+        assert.ok(
+            pipeline.tableStream.deliveries.some((d) => d.key === `case#${escalated.caseId}|case` && !d.failed),
+            "a stream record of the case reached the timer function",
+        );
+        const incident = pipeline.aws.to(TOPICS.notifications).find((n) => n.attributes.vigil_event === "incident" && n.message.includes(escalated.caseId));
+        assert.ok(incident, "the confirmed incident was notified");
+        assert.match(incident.message, /Customer impact was confirmed/);
+        assert.equal(incident.accessKeyId, pipeline.credentials.lambda.accessKeyId);
+        await until("the follow-up to delete the confirmed case's reply timer", 10_000, () =>
+            pipeline.aws.scheduleCalls.find((c) => c.operation === "DeleteSchedule" && c.name === confirm.record.scheduleName && c.groupName === SCHEDULE_GROUP && c.outcome === "ok"),
+        );
 
         // No impact: resolved at once; the links are spent or show what they would do now.
         const answered = await post(noImpactLinks["no-impact"]);
@@ -276,7 +295,19 @@ describe("end to end: Prometheus, Alertmanager and node-exporter drive the triag
         assert.deepEqual(fired.payload, { kind: "reply-timeout", result: "not-due" });
         assert.equal((await caseOf(E2E_ALERTS.noImpact.alert))?.version, resolved?.version);
 
-        confirmedAt = Date.now();
+        // Backstop: with the stream's records lost (the mapping paused), a confirmation waits for
+        // the sweep, which takes the work over once the reply's claim lease has ended (next scenario).
+        pipeline.tableStream.pause();
+        assert.equal((await post(backstopLinks.confirm)).status, 200);
+        backstopConfirmedAt = Date.now();
+        const waiting = await caseOf(E2E_ALERTS.backstop.alert);
+        assert.equal(waiting?.state, "INCIDENT_OPEN");
+        assert.equal(waiting?.opsItemId, undefined, "the public reply function opens no incident itself");
+        assert.equal(Object.keys(waiting?.claims ?? {}).length, 1, "it leaves the work claimed");
+        await until("the paused stream to drop the backstop case's record", 10_000, () =>
+            pipeline.tableStream.dropped.some((r) => r.dynamodb?.Keys?.pk?.S === `case#${waiting?.caseId}`) ? true : undefined,
+        );
+        pipeline.tableStream.resume();
     });
 
     it("fires the scrape-target alerts when node-exporter stops, with the rules' impact, tells the operator, and resolves their cases when it is back", async function () {
@@ -344,25 +375,24 @@ describe("end to end: Prometheus, Alertmanager and node-exporter drive the triag
         }
     });
 
-    it("the sweep opens the incident a confirming reply left to it, once the reply's claim lease has ended", async function () {
+    it("the sweep opens the incident a confirmation left when its stream record was lost, once the reply's claim lease has ended", async function () {
         this.timeout(limits.sweep + 30_000);
-        assert.ok(confirmedAt > 0, "the reply scenario confirmed a case");
-        const escalated = await until("the sweep to open the confirmed incident", limits.sweep, () =>
-            caseOf(E2E_ALERTS.confirm.alert, (c) => c.opsItemId !== undefined && c.incidentNotifiedEpisode === c.episode && Object.keys(c.claims).length === 0),
+        assert.ok(backstopConfirmedAt > 0, "the reply scenario confirmed the backstop case");
+        const escalated = await until("the sweep to open the backstop case's incident", limits.sweep, () =>
+            caseOf(E2E_ALERTS.backstop.alert, (c) => c.opsItemId !== undefined && c.incidentNotifiedEpisode === c.episode && Object.keys(c.claims).length === 0),
         );
         assert.equal(escalated.state, "INCIDENT_OPEN");
         const opsItem = pipeline.aws.opsItems.find((o) => o.opsItemId === escalated.opsItemId);
         assert.ok(opsItem?.created);
-        assert.ok(Date.parse(opsItem.at) >= confirmedAt + REPLY_CLAIM_LEASE_SECONDS * 1000 - 1000, `opened at ${opsItem.at}, after the lease`);
-        assert.equal(JSON.parse(opsItem.input.OperationalData["/aws/dedup"].Value).dedupString, escalated.key);
+        assert.ok(Date.parse(opsItem.at) >= backstopConfirmedAt + REPLY_CLAIM_LEASE_SECONDS * 1000 - 1000, `opened at ${opsItem.at}, after the lease`);
         assert.ok(
             pipeline.sweeps.some((r) => (r.payload as { result?: { resumed?: number } }).result?.resumed === 1),
             "a sweep resumed the claimed work",
         );
+        assert.ok(!pipeline.tableStream.deliveries.some((d) => d.key === `case#${escalated.caseId}|case`), "no stream record of it was delivered");
         const incident = pipeline.aws.to(TOPICS.notifications).find((n) => n.attributes.vigil_event === "incident" && n.message.includes(escalated.caseId));
         assert.ok(incident, "the confirmed incident was notified");
         assert.match(incident.message, /Customer impact was confirmed/);
-        assert.equal(incident.accessKeyId, pipeline.credentials.lambda.accessKeyId);
     });
 
     it("sends upstream every kept metric the collector scrapes and none outside the keep-list", async () => {
@@ -420,6 +450,11 @@ describe("end to end: Prometheus, Alertmanager and node-exporter drive the triag
             [],
         );
         assert.deepEqual(pipeline.queue.deadLetters, []);
+        assert.deepEqual(
+            pipeline.tableStream.deliveries.filter((d) => d.failed),
+            [],
+        );
+        assert.deepEqual(pipeline.tableStream.failed, []);
         assert.ok(pipeline.sweeps.length > 0, "the sweep ran");
         assert.deepEqual(
             pipeline.sweeps.filter((r) => r.functionError),

@@ -267,6 +267,7 @@ export const E2E_ALERTS = {
     text: { alert: "VigilE2EHardText", impact: "known", namespace: "e2e-text" },
     noImpact: { alert: "VigilE2EAskNoImpact", impact: "uncertain", namespace: "e2e-reply-no-impact" },
     confirm: { alert: "VigilE2EAskConfirm", impact: "uncertain", namespace: "e2e-reply-confirm" },
+    backstop: { alert: "VigilE2EAskConfirmBackstop", impact: "uncertain", namespace: "e2e-reply-backstop" },
 } as const;
 
 /** File name of the test-only rule file (next to the copies of the shipped ones). */
@@ -287,7 +288,7 @@ export function e2eRuleFile(): string {
                         labels: { ...common(E2E_ALERTS.text.impact, E2E_ALERTS.text.namespace), ...HARD_TEXT.labels },
                         annotations: { ...HARD_TEXT.annotations },
                     },
-                    ...[E2E_ALERTS.noImpact, E2E_ALERTS.confirm].map((a) => ({
+                    ...[E2E_ALERTS.noImpact, E2E_ALERTS.confirm, E2E_ALERTS.backstop].map((a) => ({
                         alert: a.alert,
                         expr,
                         labels: common(a.impact, a.namespace),

@@ -7,7 +7,8 @@
 //        ──SNS envelope in an SQS record──▶ intake function (`handler`) ──▶ DynamoDB (dynalite),
 //        SNS notifications, OpsCenter, Scheduler (local AWS endpoint)
 //   reply links ──HTTP API stand-in──▶ reply function (`replyHandler`) ──▶ DynamoDB only
-//   sweep (EventBridge rule stand-in) ──▶ timer function (`timerHandler`) ──▶ the work replies left
+//   case table stream (stand-in, filtered mapping) ─▶ timer function (`timerHandler`) ─▶ the work
+//        a reply left; sweep (EventBridge rule stand-in) ─▶ timer function, the backstop
 //
 // The three functions run the bundle TriageService ships (components/triage/bundle.ts), each in
 // its own process with the environment the component gives it (functionEnvironment); the AWS SDK,
@@ -18,7 +19,18 @@
 
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { build } from "esbuild";
-import { ENTRY_POINTS, FUNCTION_SIZING, functionEnvironment, FunctionRole, INTAKE_BATCH_SIZE, INTAKE_BATCHING_WINDOW_SECONDS, MAX_RECEIVE_COUNT, resolveTriageArgs } from "../../../components/triage/args";
+import {
+    ENTRY_POINTS,
+    FOLLOW_UP_BATCH_SIZE,
+    FOLLOW_UP_RETRIES,
+    FUNCTION_SIZING,
+    functionEnvironment,
+    FunctionRole,
+    INTAKE_BATCH_SIZE,
+    INTAKE_BATCHING_WINDOW_SECONDS,
+    MAX_RECEIVE_COUNT,
+    resolveTriageArgs,
+} from "../../../components/triage/args";
 import { buildBundle } from "../../../components/triage/bundle";
 import { REPLY_ROUTES, SWEEP_PAYLOAD } from "../../../components/triage/service";
 import { randomBytes } from "node:crypto";
@@ -29,7 +41,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { keepList } from "../../../components/metrics";
-import { createTableInput, DynamoStore } from "../../../components/triage/handler/dynamoStore";
+import { createTableInput, DynamoStore, REPLY_WORK_FILTER, TABLE_DEFINITION } from "../../../components/triage/handler/dynamoStore";
 import {
     ACCOUNT_ID,
     AlertmanagerTimers,
@@ -50,6 +62,7 @@ import { INVOKE_PATH, READY_LINE } from "./lambdaHost";
 import { LocalAws } from "./localAws";
 import { descendants, ManagedProcess, Processes } from "./processes";
 import { RemoteWriteReceiver } from "./remoteWrite";
+import { TableStream } from "./tableStream";
 
 // dynalite has no type declarations.
 const dynalite = require("dynalite") as (options: Record<string, unknown>) => http.Server;
@@ -155,6 +168,7 @@ export class Pipeline {
     private alertmanagerYml = "";
     private overriddenRules: readonly OverriddenRule[] = [];
     private sweeper: NodeJS.Timeout | undefined;
+    private stream: TableStream | undefined;
     private sweeping: Promise<void> = Promise.resolve();
 
     private constructor(
@@ -207,6 +221,14 @@ export class Pipeline {
     /** alertmanager.yml as the harness runs it (localAlertmanagerFiles). */
     get alertmanagerConfig(): string {
         return this.alertmanagerYml;
+    }
+
+    /** The case table's stream and the timer function's follow-up mapping. */
+    get tableStream(): TableStream {
+        if (!this.stream) {
+            throw new Error("the pipeline has not started");
+        }
+        return this.stream;
     }
 
     /** The `for` windows the rule copies override. */
@@ -304,6 +326,18 @@ export class Pipeline {
         this.urls.reply = await startFunction("reply", "http-api", environment("reply"));
         this.urls.timer = await startFunction("timer", "invoke", environment("timer"));
         this.urls.intake = await startFunction("intake", "invoke", environment("intake"));
+        // The table's stream and the follow-up mapping: pending reply work goes to the timer function.
+        this.stream = new TableStream(this.dynamoClient, (event) => this.invoke(this.urls.timer, event), {
+            tableName: TABLE_NAME,
+            streamArn: `arn:aws:dynamodb:${REGION}:${ACCOUNT_ID}:table/${TABLE_NAME}/stream/${new Date().toISOString().slice(0, 23)}`,
+            region: REGION,
+            filter: REPLY_WORK_FILTER,
+            batchSize: FOLLOW_UP_BATCH_SIZE,
+            maximumRetryAttempts: FOLLOW_UP_RETRIES,
+            keyAttributes: [TABLE_DEFINITION.hashKey, TABLE_DEFINITION.rangeKey],
+            pollMs: 500,
+        });
+        await this.stream.start();
         // The sweep rule: the timer function with the sweep payload, one run at a time.
         this.sweeper = setInterval(() => {
             this.sweeping = this.sweeping.then(async () => {
@@ -454,6 +488,7 @@ export class Pipeline {
         lines.push(`refused AWS requests: ${JSON.stringify(this.aws.refused)}`);
         lines.push(`failed deliveries: ${JSON.stringify(this.queue.deliveries.filter((d) => d.failed))}`);
         lines.push(`sweeps: ${this.sweeps.length}, failed: ${JSON.stringify(this.sweeps.filter((r) => r.functionError).slice(0, 3))}`);
+        lines.push(`stream deliveries: ${JSON.stringify(this.stream?.deliveries ?? [])}`);
         try {
             lines.push("cases:");
             for (const c of await this.store.allCases()) {
@@ -476,6 +511,7 @@ export class Pipeline {
         this.queue.close();
         clearInterval(this.sweeper);
         await this.sweeping;
+        await this.stream?.stop();
         // The collector first (it writes to the receiver), the Lambda hosts last (in-flight work).
         for (const name of ["collector", "node-exporter", "ruler", "alertmanager", "lambda-intake", "lambda-reply", "lambda-timer"]) {
             await this.processes.stop(name);
