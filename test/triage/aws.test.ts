@@ -25,9 +25,20 @@ function request(alert: Alert, extra: Partial<IncidentRequest> = {}): IncidentRe
 }
 
 describe("triage AWS adapters", () => {
-    const sns = mockClient(SNSClient);
-    const ssm = mockClient(SSMClient);
-    const scheduler = mockClient(SchedulerClient);
+    // Installed in `before`, not while mocha loads the file: a client mock is process-wide, and
+    // other files' tests talk to real local endpoints through the same SDK clients.
+    const mockSns = () => mockClient(SNSClient);
+    const mockSsm = () => mockClient(SSMClient);
+    const mockScheduler = () => mockClient(SchedulerClient);
+    let sns!: ReturnType<typeof mockSns>;
+    let ssm!: ReturnType<typeof mockSsm>;
+    let scheduler!: ReturnType<typeof mockScheduler>;
+
+    before(() => {
+        sns = mockSns();
+        ssm = mockSsm();
+        scheduler = mockScheduler();
+    });
 
     beforeEach(() => {
         sns.reset();
