@@ -47,8 +47,16 @@ const sdk = new Proxy({}, { get: (_, name) => (name === "__esModule" ? false : S
 Module._load = function (request, ...rest) { return request.startsWith("@aws-sdk/") ? sdk : load.call(this, request, ...rest); };
 `;
 
-/** A preload that reports the process's peak resident set on stderr when it exits. */
-export const RSS_REPORTER = `process.on("exit", () => require("node:fs").writeSync(2, "\\nVIGIL_BENCH_MAX_RSS_KB " + process.resourceUsage().maxRSS + "\\n"));\n`;
+/**
+ * A preload that reports the process's peak resident set (VmHWM, see lib/peakMemory.ts: getrusage
+ * would include the bench's own memory) on stderr when it exits.
+ */
+export const RSS_REPORTER = `process.on("exit", () => {
+    const fs = require("node:fs");
+    const hwm = /^VmHWM:\\s+(\\d+) kB$/m.exec(fs.readFileSync("/proc/self/status", "utf8"));
+    fs.writeSync(2, "\\nVIGIL_BENCH_MAX_RSS_KB " + (hwm ? hwm[1] : process.resourceUsage().maxRSS) + "\\n");
+});
+`;
 
 /** Peak resident set (KiB) of one run of `node <args>` with the RSS reporter preloaded. */
 export function peakRssKb(reporter: string, args: readonly string[], env: NodeJS.ProcessEnv): number {

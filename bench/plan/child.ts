@@ -2,9 +2,10 @@
 // the process's peak memory on stderr for the plan benchmark (`BENCH_PLAN_USAGE {...}`).
 
 import { cli } from "../../tools/plan";
+import { peakRssKb } from "../lib/peakMemory";
 import { USAGE_MARKER } from "./generate";
 
 void cli(process.argv.slice(2)).then((code) => {
-    process.stderr.write(`\n${USAGE_MARKER} ${JSON.stringify({ code, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+    process.stderr.write(`\n${USAGE_MARKER} ${JSON.stringify({ code, maxRssKb: peakRssKb() })}\n`);
     process.exit(code);
 });

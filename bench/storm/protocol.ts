@@ -53,7 +53,7 @@ export interface PhaseTiming {
 }
 
 export interface Memory {
-    /** Peak resident set size of the worker process so far (process.resourceUsage().maxRSS), KiB. */
+    /** Peak resident set size of the worker process so far (VmHWM, see lib/peakMemory.ts), KiB. */
     readonly maxRssKb: number;
     /** Largest V8 heap in use seen after an invocation, bytes. */
     readonly heapPeakBytes: number;

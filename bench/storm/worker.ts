@@ -9,6 +9,7 @@
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { groupMessageBody, lambdaContext, singleMessageBody, SqsRecord, sqsRecord, stableId, subjectFor, truncatedByAmp } from "./messages";
 import type { Memory, Phase, PhaseTiming, StormSpec, WorkerCommand, WorkerReply } from "./protocol";
+import { peakRssKb } from "../lib/peakMemory";
 
 type Handler = (event: { Records: SqsRecord[] }, context: ReturnType<typeof lambdaContext>) => Promise<{ batchItemFailures: unknown[] }>;
 
@@ -17,7 +18,7 @@ let heapPeak = 0;
 
 function memory(): Memory {
     heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-    return { maxRssKb: process.resourceUsage().maxRSS, heapPeakBytes: heapPeak };
+    return { maxRssKb: peakRssKb(), heapPeakBytes: heapPeak };
 }
 
 function send(reply: WorkerReply): void {

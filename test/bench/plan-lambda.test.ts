@@ -13,6 +13,8 @@ import { parseConfig } from "../../stacks/config";
 import { parseAccountDescription } from "../../tools/offline/account";
 import { loadStackConfig } from "../../tools/offline/stackConfig";
 import { externalImports, peakRssKb, RSS_REPORTER, timeNode, zipSize } from "../../bench/lambda";
+import { compileScript } from "../../bench/lib/compile";
+import { parseVmHwmKb } from "../../bench/lib/peakMemory";
 import { isRunning, Scope } from "../../bench/lib/scope";
 import { resourcesPerCluster } from "../../bench/plan";
 import { accountText, clusterNames, EXAMPLE_ACCOUNT, EXAMPLE_STACK, parsePlanOutput, stackConfigText, USAGE_MARKER, writeStack } from "../../bench/plan/generate";
@@ -142,5 +144,35 @@ describe("bench scope", () => {
         await Promise.all([scope.close(), scope.close()]);
         assert.ok(!isRunning(child), "stopped");
         assert.ok(!fs.existsSync(dir), "removed");
+    });
+});
+
+describe("bench peak memory", () => {
+    it("reads VmHWM from a /proc status text", () => {
+        assert.equal(parseVmHwmKb("Name:\tnode\nVmPeak:\t  900 kB\nVmHWM:\t   40116 kB\nVmRSS:\t 39000 kB\n"), 40116);
+        assert.equal(parseVmHwmKb("Name:\tnode\n"), undefined);
+    });
+
+    it("reports a child's own peak, not the memory of the process that started it", function () {
+        if (!fs.existsSync("/proc/self/status")) {
+            this.skip();
+        }
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-bench-test-"));
+        try {
+            const entry = path.join(dir, "child.ts");
+            const module = path.join(__dirname, "..", "..", "bench", "lib", "peakMemory.ts");
+            fs.writeFileSync(entry, `import { peakRssKb } from ${JSON.stringify(module)};\nconsole.log(JSON.stringify({ own: peakRssKb(), rusage: process.resourceUsage().maxRSS }));\n`);
+            const script = compileScript(entry, path.join(dir, "child.js"));
+            // A parent holding 256 MiB: getrusage in the child counts it, VmHWM does not.
+            const ballast = Buffer.alloc(256 * 1024 * 1024, 1);
+            const out = spawnSync(process.execPath, [script], { encoding: "utf8" });
+            assert.equal(ballast[0], 1);
+            assert.equal(out.status, 0, out.stderr);
+            const { own, rusage } = JSON.parse(out.stdout) as { own: number; rusage: number };
+            assert.ok(rusage > 256 * 1024, `rusage ${rusage} KiB includes the parent's ballast`);
+            assert.ok(own < 200 * 1024, `own peak ${own} KiB`);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
