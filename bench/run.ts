@@ -23,17 +23,20 @@ export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export const PERFORMANCE_DOC = path.join(__dirname, "..", "docs", "PERFORMANCE.md");
 
-const USAGE = `usage: npm run bench -- [--quick] [--only NAME[,NAME...]] [--out FILE]
+const USAGE = `usage: npm run bench -- [--quick] [--only NAME[,NAME...]] [--out FILE] [--revision TEXT]
 
   --quick        a short run (fewer scrapes, smaller storms, fewer repetitions, fewer clusters)
   --only NAMES   run only these benchmarks: ${BENCHMARKS.join(", ")}
   --out FILE     write the results block into FILE (default: docs/PERFORMANCE.md, after a complete
-                 full run only; quick and partial runs print their results and write nothing)`;
+                 full run only; quick and partial runs print their results and write nothing)
+  --revision TEXT  what is measured, for the results (default: the git commit, and any
+                 uncommitted changes to measured files); for a run from an exported tree`;
 
 export interface BenchArgs {
     readonly quick: boolean;
     readonly only: readonly BenchmarkName[];
     readonly out?: string;
+    readonly revision?: string;
 }
 
 export class UsageError extends Error {}
@@ -42,6 +45,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     let quick = false;
     let only: BenchmarkName[] = [...BENCHMARKS];
     let out: string | undefined;
+    let revision: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const value = (): string => {
@@ -63,11 +67,13 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
             only = BENCHMARKS.filter((b) => names.includes(b));
         } else if (flag === "--out") {
             out = path.resolve(value());
+        } else if (flag === "--revision") {
+            revision = value();
         } else {
             throw new UsageError(`unknown argument ${JSON.stringify(flag)}`);
         }
     }
-    return { quick, only, out };
+    return { quick, only, out, revision };
 }
 
 /** Sizes of each benchmark in a full and a quick run. */
@@ -103,7 +109,7 @@ export async function bench(args: BenchArgs, out: (text: string) => void = (t) =
     const started = Date.now();
     const loadAtStart = os.loadavg()[0];
     // Read before running: the code measured is the code of this moment.
-    const revision = describeRevision(path.join(__dirname, ".."));
+    const revision = args.revision ?? describeRevision(path.join(__dirname, ".."));
     const results: Result[] = [];
     const failures: Failure[] = [];
     const log = (line: string) => out(`  ${line}\n`);

@@ -104,6 +104,7 @@ describe("bench lambda: parts", () => {
                     imports: [
                         { path: "@aws-sdk/client-sns", kind: "require-call", external: true },
                         { path: "node:crypto", kind: "require-call", external: true },
+                        { path: "buffer", kind: "require-call", external: true },
                         { path: "@aws-sdk/client-sns", kind: "require-call", external: true },
                         { path: "@aws-sdk/client-dynamodb", kind: "require-call", external: true },
                     ],

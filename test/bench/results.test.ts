@@ -96,7 +96,7 @@ describe("bench results: PERFORMANCE.md", () => {
 
 describe("bench command line", () => {
     it("runs everything, full size, by default", () => {
-        assert.deepEqual(parseArgs([]), { quick: false, only: [...BENCHMARKS], out: undefined });
+        assert.deepEqual(parseArgs([]), { quick: false, only: [...BENCHMARKS], out: undefined, revision: undefined });
     });
 
     it("takes --quick, --only (in the bench's order) and --out", () => {
@@ -104,6 +104,7 @@ describe("bench command line", () => {
         assert.equal(args.quick, true);
         assert.deepEqual(args.only, ["storm", "plan"]);
         assert.equal(args.out, path.resolve("x.md"));
+        assert.equal(parseArgs(["--revision", "commit abc1234 (exported)"]).revision, "commit abc1234 (exported)");
     });
 
     it("names the argument and what is allowed when it is wrong", () => {
