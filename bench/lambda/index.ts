@@ -43,7 +43,9 @@ export function zipSize(files: readonly { name: string; data: Buffer }[]): numbe
  */
 export const SDK_STUB = `const Module = require("node:module");
 const load = Module._load;
-class StubClient { send() { throw new Error("the AWS SDK is stubbed out (bench)"); } }
+// Every export is a client class that can also be called (factories such as defaultProvider).
+function StubClient() { return this instanceof StubClient ? this : new StubClient(); }
+StubClient.prototype.send = function () { throw new Error("the AWS SDK is stubbed out (bench)"); };
 const sdk = new Proxy({}, { get: (_, name) => (name === "__esModule" ? false : StubClient) });
 Module._load = function (request, ...rest) { return request.startsWith("@aws-sdk/") ? sdk : load.call(this, request, ...rest); };
 `;

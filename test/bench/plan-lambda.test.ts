@@ -12,7 +12,7 @@ import type { Metafile } from "esbuild";
 import { parseConfig } from "../../stacks/config";
 import { parseAccountDescription } from "../../tools/offline/account";
 import { loadStackConfig } from "../../tools/offline/stackConfig";
-import { externalImports, peakRssKb, RSS_REPORTER, timeNode, zipSize } from "../../bench/lambda";
+import { externalImports, peakRssKb, RSS_REPORTER, SDK_STUB, timeNode, zipSize } from "../../bench/lambda";
 import { compileScript } from "../../bench/lib/compile";
 import { parseVmHwmKb } from "../../bench/lib/peakMemory";
 import { isRunning, Scope } from "../../bench/lib/scope";
@@ -124,6 +124,27 @@ describe("bench lambda: parts", () => {
             assert.ok(small > 10_000, `${small} KiB`);
             assert.ok(large - small > 60_000, `64 MiB more is seen (${small} → ${large} KiB)`);
             assert.throws(() => peakRssKb(reporter, ["-e", "process.exit(2)"], { PATH: process.env.PATH }), /reported no peak memory \(exit 2\)/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("stubs the AWS SDK out: clients construct, factories call, nothing of the SDK is loaded", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-bench-test-"));
+        try {
+            const stub = path.join(dir, "stub.js");
+            fs.writeFileSync(stub, SDK_STUB);
+            const probe = [
+                'const { SNSClient, PublishCommand } = require("@aws-sdk/client-sns");',
+                'const { defaultProvider } = require("@aws-sdk/credential-provider-node");',
+                "const client = new SNSClient({}); defaultProvider();",
+                "let refused = false; try { client.send(new PublishCommand({})); } catch (e) { refused = /stubbed out/.test(e.message); }",
+                'const loaded = Object.keys(require.cache).filter((f) => f.includes("@aws-sdk")).length;',
+                "console.log(JSON.stringify({ refused, loaded }));",
+            ].join("\n");
+            const out = spawnSync(process.execPath, ["-r", stub, "-e", probe], { encoding: "utf8", env: { PATH: process.env.PATH, NODE_PATH: path.join(__dirname, "..", "..", "node_modules") } });
+            assert.equal(out.status, 0, out.stderr);
+            assert.deepEqual(JSON.parse(out.stdout), { refused: true, loaded: 0 });
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
