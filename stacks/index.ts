@@ -48,6 +48,8 @@ export = async (): Promise<Record<string, unknown>> => {
         replyGraceSeconds: config.replyGraceSeconds,
         flapCooldownSeconds: config.flapCooldownSeconds,
         sweepIntervalSeconds: config.sweepIntervalSeconds,
+        // Read-only checks and control-plane log queries for incidents and questions (vigil:diagnostics).
+        diagnostics: config.diagnostics && config.clusters.length > 0 ? { clusterNames: config.clusters, namespace: config.namespace } : undefined,
     });
 
     // Cluster-level monitoring, one per selected cluster, keyed by its name. Each looks its cluster
@@ -80,6 +82,8 @@ export = async (): Promise<Record<string, unknown>> => {
         ampQueryUrl: account.queryUrl,
         grafanaUrl: account.grafanaUrl,
         replyUrl: triage.replyUrl,
+        // The role each cluster's owner maps read-only for diagnostics (CustomerAccess diagnosticsRoleArn).
+        diagnosticsRoleArn: triage.diagnosticsRoleArn,
         clusters: pulumi
             .all(clusters.map(({ monitoring: m }) => pulumi.all([m.namespace, m.collectorRoleArn, m.logGroupName])))
             .apply((list) =>

@@ -1,8 +1,10 @@
-// `npm run triage:replay -- <file|dir>... [--now ISO] [--advance DURATION] [--impact FILE]`
+// `npm run triage:replay -- <file|dir>... [--now ISO] [--advance DURATION] [--impact FILE] [--diagnostics DIR]`
 // (DESIGN.md, "Triage replay"): feeds recorded messages through the same triage engine the Lambda
 // runs, with an in-memory store and recording ports (customer notifications, operator notices,
 // incidents, timers), in file order; then advances the clock (firing due reply timers, then a
-// sweep) and prints the cases as JSON.
+// sweep) and prints the cases as JSON. With --diagnostics, incidents and questions run the real
+// diagnostics against recorded Kubernetes, EKS and Logs Insights answers, and each case shows its
+// report.
 //
 // Exit codes: 0 replayed, 2 bad arguments or unreadable input (the message says which), 3 internal error.
 
@@ -18,8 +20,14 @@ import { CaseRecord } from "../components/triage/handler/model";
 import { InboundMessage, messagesFromJson } from "../components/triage/handler/normalize";
 import { ManualClock, RecordingIncidents, RecordingNotifier, RecordingTimers } from "../components/triage/handler/recording";
 import { parseSourceTime } from "../components/triage/handler/time";
+import { DEFAULT_BUDGET_SECONDS, DEFAULT_VIGIL_NAMESPACE } from "../components/triage/handler/diagnostics/config";
+import { DiagnosticsJob } from "../components/triage/handler/diagnostics/job";
+import { RecordingOpsItemUpdates } from "../components/triage/handler/diagnostics/opsItems";
+import { parseQueryFiles, QueryFileError } from "../components/triage/handler/diagnostics/queries";
+import { queryTexts } from "../components/triage/handler/diagnostics/querySource";
+import { loadRecordedDiagnostics, RecordingError } from "../components/triage/handler/diagnostics/recorded";
 
-const USAGE = `usage: npm run triage:replay -- <file|dir>... [--now ISO] [--advance DURATION] [--impact FILE]
+const USAGE = `usage: npm run triage:replay -- <file|dir>... [--now ISO] [--advance DURATION] [--impact FILE] [--diagnostics DIR]
 
   <file|dir>         recorded messages: SNS notifications (alert manager JSON or EventBridge
                      events inside), Lambda SNS/SQS events, bare EventBridge events or alert
@@ -28,7 +36,10 @@ const USAGE = `usage: npm run triage:replay -- <file|dir>... [--now ISO] [--adva
   --now ISO          the clock while the messages are processed (default: the current time)
   --advance DURATION then move the clock forward by DURATION (30m, 72h, 3d, 1h30m), firing due
                      reply timers and a sweep on the way
-  --impact FILE      the impact table to classify with (default: rules/impact.yaml)`;
+  --impact FILE      the impact table to classify with (default: rules/impact.yaml)
+  --diagnostics DIR  run diagnostics for incidents and questions, answering eks:DescribeCluster,
+                     the Kubernetes API and Logs Insights from the recorded answers in DIR
+                     (clusters.json, kubernetes.json, logs.json); cases then show their report`;
 
 class UsageError extends Error {}
 
@@ -37,6 +48,8 @@ export interface ReplayArgs {
     readonly now?: string;
     readonly advanceSeconds?: number;
     readonly impact: string;
+    /** A directory of recorded diagnostics answers. */
+    readonly diagnostics?: string;
 }
 
 export function parseArgs(argv: readonly string[]): ReplayArgs {
@@ -44,6 +57,7 @@ export function parseArgs(argv: readonly string[]): ReplayArgs {
     let now: string | undefined;
     let advanceSeconds: number | undefined;
     let impact = IMPACT_TABLE_FILE;
+    let diagnostics: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const value = (): string => {
@@ -73,6 +87,9 @@ export function parseArgs(argv: readonly string[]): ReplayArgs {
             case "--impact":
                 impact = path.resolve(value());
                 break;
+            case "--diagnostics":
+                diagnostics = path.resolve(value());
+                break;
             case "--help":
             case "-h":
                 process.stdout.write(`${USAGE}\n`);
@@ -88,7 +105,7 @@ export function parseArgs(argv: readonly string[]): ReplayArgs {
     if (inputs.length === 0) {
         throw new UsageError("give at least one file or directory of recorded messages");
     }
-    return { inputs, now, advanceSeconds, impact };
+    return { inputs, now, advanceSeconds, impact, ...(diagnostics ? { diagnostics } : {}) };
 }
 
 /** Files to replay, in order: each argument as given; directories recursively, by path. */
@@ -146,6 +163,8 @@ export function caseView(record: CaseRecord): Record<string, unknown> {
         impact: record.impact ?? null,
         state: record.state,
         history: record.history,
+        // Only when diagnostics ran (--diagnostics): the report as the case keeps it.
+        ...(record.diagnostics ? { diagnostics: record.diagnostics } : {}),
     };
 }
 
@@ -163,7 +182,33 @@ export async function replay(args: ReplayArgs, impactTable: ImpactTable): Promis
     const operatorNotifier = new RecordingNotifier();
     const incidents = new RecordingIncidents();
     const timers = new RecordingTimers();
-    const engine = new TriageEngine({ store, notifier, operatorNotifier, incidents, timers, clock, impactTable, settings: DEFAULT_SETTINGS });
+    const opsItems = new RecordingOpsItemUpdates();
+    let job: DiagnosticsJob | undefined;
+    if (args.diagnostics) {
+        const recorded = loadRecordedDiagnostics(args.diagnostics);
+        job = new DiagnosticsJob({
+            store,
+            notifier,
+            opsItems,
+            runner: {
+                clusters: recorded.clusters,
+                kubernetes: (cluster) => recorded.kubernetes(cluster),
+                logs: recorded.logs,
+                queries: parseQueryFiles(queryTexts()),
+                // The recorded clusters are the monitored ones.
+                allowedClusters: new Set(recorded.clusterNames),
+                vigilNamespace: DEFAULT_VIGIL_NAMESPACE,
+                budgetMs: DEFAULT_BUDGET_SECONDS * 1000,
+                // Recorded answers are there at once.
+                pollMs: 0,
+            },
+            clock,
+            settings: DEFAULT_SETTINGS,
+            leaseSeconds: DEFAULT_BUDGET_SECONDS + 120,
+        });
+    }
+    const diagnostics = job ? { requested: async (caseId: string) => void (await (job as DiagnosticsJob).run(caseId)) } : undefined;
+    const engine = new TriageEngine({ store, notifier, operatorNotifier, incidents, timers, clock, impactTable, settings: DEFAULT_SETTINGS, diagnostics });
     const notes: string[] = [];
     const counts = { messages: 0, alerts: 0, duplicates: 0, heartbeats: 0, ignored: 0, unparsed: 0 };
     for (const file of files) {
@@ -201,6 +246,13 @@ export async function replay(args: ReplayArgs, impactTable: ImpactTable): Promis
             `${counts.heartbeats} heartbeat(s), ${counts.ignored} ignored, ${counts.unparsed} unparsed; ` +
             `${notifier.sent.length} notification(s), ${incidents.opened.length} incident(s) opened, ${operatorNotifier.sent.length} operator notice(s); clock ${clock.now().toISOString()}`,
     );
+    if (job) {
+        const reports = store.allCases().filter((c) => c.diagnostics);
+        notes.push(
+            `diagnostics: ${reports.length} report(s) (${reports.map((c) => `${c.alertname ?? c.title}: ${c.diagnostics?.outcome}`).join(", ") || "none"}), ` +
+                `${notifier.sent.filter((n) => n.kind === "diagnostics").length} follow-up notification(s), ${opsItems.updates.length} OpsItem update(s)`,
+        );
+    }
     for (const heartbeat of store.heartbeats()) {
         notes.push(`heartbeat ${heartbeat.cluster || "(no cluster label)"}: last ${heartbeat.at} (${heartbeat.status})`);
     }
@@ -230,7 +282,7 @@ export async function cli(argv: readonly string[], io: ReplayIO = PROCESS_IO): P
         io.err(`${result.notes.join("\n")}\n`);
         return 0;
     } catch (err) {
-        if (err instanceof UsageError || err instanceof ImpactTableError) {
+        if (err instanceof UsageError || err instanceof ImpactTableError || err instanceof RecordingError || err instanceof QueryFileError) {
             io.err(`error: ${err.message}\n`);
             if (err instanceof UsageError) {
                 io.err(`${USAGE}\n`);

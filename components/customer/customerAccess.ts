@@ -6,18 +6,26 @@
 //   (its namespace, and the ClusterRoles of its collectors), bound to the entry's group.
 // - node-ssm-agent: AmazonSSMManagedInstanceCore on the node roles, so the SSM agent on the
 //   worker nodes can register and the operator can run diagnostics.
+// - cluster-access-rbac, for Vigil's incident diagnostics: an access entry for the diagnostics
+//   function's role that can only read (AmazonEKSViewPolicy, or with a Kubernetes provider the
+//   `vigil-diagnostics` group bound to a ClusterRole of get/list on exactly what the checks read).
 
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { k8sRules } from "../cluster/clusterMonitoring";
 import { CLUSTER_ROLE_NAMES, controlPlaneMetricsRules, kubeStateMetricsClusterRules, PolicyRule, prometheusClusterRules } from "../cluster/values";
+import { DIAGNOSTICS_READ_RULES } from "../triage/handler/diagnostics/access";
 import { vigilLabels, vigilTags } from "../tags";
 
 /** Kubernetes group of the operator's access entry, bound to `operatorClusterRules`. */
 export const OPERATOR_GROUP = "vigil-operators";
 /** Name of the ClusterRole (and its binding) with the operator's cluster-scoped rights. */
 export const OPERATOR_CLUSTER_ROLE = "vigil-operator";
+/** Kubernetes group of the diagnostics role's access entry, bound to `diagnosticsClusterRules`. */
+export const DIAGNOSTICS_GROUP = "vigil-diagnostics";
+/** Name of the read-only ClusterRole (and its binding) of the diagnostics role. */
+export const DIAGNOSTICS_CLUSTER_ROLE = "vigil-diagnostics";
 
 export type NamespaceAccess = "admin" | "edit";
 
@@ -52,6 +60,14 @@ export interface CustomerAccessArgs {
      * deployment needs (`operatorClusterRules`). Without it, grant those yourself.
      */
     readonly kubernetesProvider?: k8s.Provider;
+    /**
+     * ARN of the role Vigil's diagnostics function runs as (the operator's stack output
+     * `diagnosticsRoleArn`). When given, it gets read-only access: with a Kubernetes provider, the
+     * `vigil-diagnostics` group bound to a ClusterRole that can only get and list what the checks
+     * read (`diagnosticsClusterRules`); without one, AmazonEKSViewPolicy across the cluster (which
+     * does not cover nodes, so node checks report that they lack permission). Defaults to none.
+     */
+    readonly diagnosticsRoleArn?: pulumi.Input<string>;
 }
 
 const NAMESPACE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -73,6 +89,12 @@ export function resolveCustomerAccessArgs(args: CustomerAccessArgs): { namespace
     }
     if (typeof args.operatorRoleArn === "string" && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(args.operatorRoleArn)) {
         fail("operatorRoleArn", args.operatorRoleArn, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+    }
+    if (typeof args.diagnosticsRoleArn === "string" && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(args.diagnosticsRoleArn)) {
+        fail("diagnosticsRoleArn", args.diagnosticsRoleArn, "an IAM role ARN (the operator's stack output diagnosticsRoleArn)");
+    }
+    if (typeof args.diagnosticsRoleArn === "string" && args.diagnosticsRoleArn === args.operatorRoleArn) {
+        fail("diagnosticsRoleArn", args.diagnosticsRoleArn, "a role other than operatorRoleArn (one IAM principal has one access entry)");
     }
     const nodeRoleKeys = Object.keys(args.nodeRoles ?? {});
     for (const key of nodeRoleKeys) {
@@ -107,12 +129,24 @@ export function operatorClusterRules(namespace: string): PolicyRule[] {
     ];
 }
 
+/** The diagnostics role's rights: get and list on exactly what the checks read; no writes, no Secrets. */
+export function diagnosticsClusterRules(): PolicyRule[] {
+    return DIAGNOSTICS_READ_RULES.map((r) => ({
+        ...(r.apiGroups ? { apiGroups: [...r.apiGroups] } : {}),
+        ...(r.resources ? { resources: [...r.resources] } : {}),
+        ...(r.nonResourceURLs ? { nonResourceURLs: [...r.nonResourceURLs] } : {}),
+        verbs: [...r.verbs],
+    }));
+}
+
 /** The operator's access to a customer's cluster, and the SSM agent's permissions on its nodes (contract C6). */
 export class CustomerAccess extends pulumi.ComponentResource {
     /** ARN of the operator's access entry. */
     readonly accessEntryArn: pulumi.Output<string>;
     /** Names of the node roles that got AmazonSSMManagedInstanceCore. */
     readonly ssmNodeRoles: pulumi.Output<string[]>;
+    /** ARN of the diagnostics role's access entry (undefined without `diagnosticsRoleArn`). */
+    readonly diagnosticsAccessEntryArn: pulumi.Output<string | undefined>;
 
     /**
      * @param name The _unique_ name of this component; children's names derive from it.
@@ -184,6 +218,51 @@ export class CustomerAccess extends pulumi.ComponentResource {
             );
         }
 
+        let diagnosticsEntry: aws.eks.AccessEntry | undefined;
+        if (args.diagnosticsRoleArn !== undefined) {
+            diagnosticsEntry = new aws.eks.AccessEntry(
+                `${name}-diagnostics`,
+                {
+                    clusterName: args.clusterName,
+                    principalArn: args.diagnosticsRoleArn,
+                    type: "STANDARD",
+                    kubernetesGroups: args.kubernetesProvider ? [DIAGNOSTICS_GROUP] : undefined,
+                    tags: rbacTags,
+                },
+                { parent: this },
+            );
+            if (args.kubernetesProvider) {
+                const k8sOpts = { parent: this, provider: args.kubernetesProvider };
+                const labels = vigilLabels("cluster-access-rbac", "diagnostics-access", "customer");
+                const role = new k8s.rbac.v1.ClusterRole(
+                    `${name}-diagnostics`,
+                    { metadata: { name: DIAGNOSTICS_CLUSTER_ROLE, labels }, rules: k8sRules(diagnosticsClusterRules()) },
+                    k8sOpts,
+                );
+                new k8s.rbac.v1.ClusterRoleBinding(
+                    `${name}-diagnostics`,
+                    {
+                        metadata: { name: DIAGNOSTICS_CLUSTER_ROLE, labels },
+                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+                        subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: DIAGNOSTICS_GROUP }],
+                    },
+                    k8sOpts,
+                );
+            } else {
+                new aws.eks.AccessPolicyAssociation(
+                    `${name}-diagnostics-view`,
+                    {
+                        clusterName: args.clusterName,
+                        principalArn: diagnosticsEntry.principalArn,
+                        policyArn: partition.apply((p) => accessPolicyArn(p, ACCESS_POLICIES.view)),
+                        accessScope: { type: "cluster" },
+                    },
+                    // An association needs its access entry to exist first.
+                    { parent: this, dependsOn: [diagnosticsEntry] },
+                );
+            }
+        }
+
         const ssmPolicyArn = partition.apply((p) => `arn:${p}:iam::aws:policy/${SSM_MANAGED_POLICY}`);
         const attachments = resolved.nodeRoleKeys.map(
             (key) =>
@@ -196,6 +275,7 @@ export class CustomerAccess extends pulumi.ComponentResource {
 
         this.accessEntryArn = entry.accessEntryArn;
         this.ssmNodeRoles = pulumi.all(attachments.map((a) => a.role));
-        this.registerOutputs({ accessEntryArn: this.accessEntryArn, ssmNodeRoles: this.ssmNodeRoles });
+        this.diagnosticsAccessEntryArn = diagnosticsEntry ? diagnosticsEntry.accessEntryArn : pulumi.output(undefined);
+        this.registerOutputs({ accessEntryArn: this.accessEntryArn, ssmNodeRoles: this.ssmNodeRoles, diagnosticsAccessEntryArn: this.diagnosticsAccessEntryArn });
     }
 }

@@ -5,6 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ALARM_PERIOD_SECONDS } from "../account/alarms";
 import { KMS_KEY_ARN, LOG_RETENTION_DAYS } from "../../stacks/config";
+import type { TriageDiagnosticsArgs } from "./diagnostics";
 import { ENV_VARS, EntryPoint } from "./handler/config";
 import { DEFAULT_SETTINGS } from "./handler/lifecycle";
 
@@ -69,6 +70,12 @@ export interface TriageServiceArgs {
     readonly tableDeletionProtection?: boolean;
     /** Where the bundle is built and read. Defaults to the repository's dist/triage. */
     readonly bundleDir?: string;
+    /**
+     * Incident diagnostics: a function that runs read-only Kubernetes checks and Logs Insights
+     * queries for the listed clusters when a case opens an incident or asks the customer, and
+     * attaches the report (README "Incident diagnostics"). Defaults to none (no diagnostics).
+     */
+    readonly diagnostics?: TriageDiagnosticsArgs;
 }
 
 /** The three functions, by role. */
@@ -85,9 +92,9 @@ export interface FunctionSizing {
 
 /**
  * Memory (arm64 CPU grows with it) and timeout per function. Intake handles up to a batch of 10
- * messages one after another, each a few DynamoDB, SNS, OpsCenter and Scheduler calls plus
- * diagnostics (bounded to 10 s by the engine); the sweep handles up to 200 due cases; a reply is
- * one read and one conditional write behind an API that gives up after 15 s.
+ * messages one after another, each a few DynamoDB, SNS, OpsCenter and Scheduler calls (diagnostics
+ * run in their own function, never here); the sweep handles up to 200 due cases; a reply is one
+ * read and one conditional write behind an API that gives up after 15 s.
  */
 export const FUNCTION_SIZING: Readonly<Record<FunctionRole, FunctionSizing>> = {
     intake: { memoryMb: 512, timeoutSeconds: 60 },
@@ -282,6 +289,8 @@ export function functionEnvironment<T>(role: FunctionRole, a: ResolvedTriageArgs
         TIMER_DEAD_LETTER_ARN: inputs.timerDeadLetterArn,
         ...settings,
         OPSITEM_SOURCE: a.opsItemSource,
+        // Cases record diagnostics requests only when a diagnostics function runs them.
+        ...(a.diagnostics ? { DIAGNOSTICS: "on" } : {}),
     };
 }
 

@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BuildOptions, BuildResult as EsbuildResult, Metafile } from "esbuild";
 import { IMPACT_TABLE_DEFINE, IMPACT_TABLE_FILE } from "./handler/impactSource";
+import { QUERY_FILES_DEFINE, QUERY_FILES_DIR } from "./handler/diagnostics/querySource";
 
 /** The repository root (esbuild resolves and reports paths relative to it). */
 export const REPO_ROOT = path.join(__dirname, "..", "..");
@@ -44,8 +45,19 @@ export class BundleError extends Error {
     }
 }
 
-/** The esbuild options of the bundle, with the impact table's text embedded. */
-export function bundleOptions(impactTableText: string = fs.readFileSync(IMPACT_TABLE_FILE, "utf8")): BuildOptions {
+/** The texts of the diagnostics' Logs Insights query files (`rules/diagnostics/*.yaml`), by file name. */
+export function readQueryFiles(dir: string = QUERY_FILES_DIR): Record<string, string> {
+    return Object.fromEntries(
+        fs
+            .readdirSync(dir)
+            .filter((f) => f.endsWith(".yaml"))
+            .sort()
+            .map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]),
+    );
+}
+
+/** The esbuild options of the bundle, with the impact table's text and the diagnostics' query files embedded. */
+export function bundleOptions(impactTableText: string = fs.readFileSync(IMPACT_TABLE_FILE, "utf8"), queryFiles: Readonly<Record<string, string>> = readQueryFiles()): BuildOptions {
     return {
         absWorkingDir: REPO_ROOT,
         entryPoints: [path.relative(REPO_ROOT, BUNDLE_ENTRY)],
@@ -59,8 +71,9 @@ export function bundleOptions(impactTableText: string = fs.readFileSync(IMPACT_T
         keepNames: true,
         sourcemap: true,
         external: EXTERNAL_MODULES,
-        // Replaces the impact table's file read (impactSource.ts) with its text: the function needs no files.
-        define: { [IMPACT_TABLE_DEFINE]: JSON.stringify(impactTableText) },
+        // Replaces the impact table's and the query files' reads (impactSource.ts, diagnostics/querySource.ts)
+        // with their texts: the functions need no files.
+        define: { [IMPACT_TABLE_DEFINE]: JSON.stringify(impactTableText), [QUERY_FILES_DEFINE]: JSON.stringify(JSON.stringify(queryFiles)) },
         metafile: true,
         write: false,
         logLevel: "silent",
@@ -77,7 +90,7 @@ interface Manifest {
 }
 
 function optionsHash(): string {
-    const { define: _define, ...rest } = bundleOptions("");
+    const { define: _define, ...rest } = bundleOptions("", {});
     return createHash("sha256").update(JSON.stringify(rest)).digest("hex").slice(0, 16);
 }
 
@@ -115,10 +128,11 @@ export interface BuildResult {
 export function buildBundle(dir: string = BUNDLE_DIR): BuildResult {
     const builtAt = Date.now();
     const impactTable = fs.readFileSync(IMPACT_TABLE_FILE, "utf8");
+    const queryFiles = readQueryFiles();
     const esbuild = loadEsbuild();
     let result: EsbuildResult;
     try {
-        result = esbuild.buildSync(bundleOptions(impactTable)) as EsbuildResult;
+        result = esbuild.buildSync(bundleOptions(impactTable, queryFiles)) as EsbuildResult;
     } catch (err) {
         const errors = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
         const detail = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text)).join("\n  ");
@@ -136,7 +150,9 @@ export function buildBundle(dir: string = BUNDLE_DIR): BuildResult {
         }
     }
     const metafile = result.metafile as Metafile;
-    const inputs = [...Object.keys(metafile.inputs), path.relative(REPO_ROOT, IMPACT_TABLE_FILE)].sort();
+    // The query folder itself too: a file added to or removed from it changes the folder's time.
+    const queryInputs = [QUERY_FILES_DIR, ...Object.keys(queryFiles).map((f) => path.join(QUERY_FILES_DIR, f))].map((f) => path.relative(REPO_ROOT, f));
+    const inputs = [...Object.keys(metafile.inputs), path.relative(REPO_ROOT, IMPACT_TABLE_FILE), ...queryInputs].sort();
     const manifest: Manifest = { builtAt, options: optionsHash(), inputs };
     writeAtomically(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     return { dir, size, inputs, metafile };

@@ -11,6 +11,8 @@
 //   EventBridge rule (periodic sweep)             ├▶ timer function (timerHandler) ─▶ DLQ on failure
 //   case table stream (pending reply work only) ──┘
 //   intake and timer functions ─▶ operator notices ─▶ pipeline topic
+//   case table stream (pending diagnostics only) ─▶ diagnostics function ─▶ EKS API (read-only),
+//       Logs Insights on the clusters' control-plane logs, follow-up notification, OpsItem update
 //
 // The class only wires resources; names, sizes, environments, policies and alarms come from the
 // pure functions in args.ts and policies.ts, and the code from the bundle (bundle.ts).
@@ -45,6 +47,19 @@ import {
     TriageServiceArgs,
 } from "./args";
 import { BUNDLE_DIR, BUNDLE_FILES, BundleError, ensureBundle, LAMBDA_RUNTIME } from "./bundle";
+import {
+    DIAGNOSTICS_BATCH_SIZE,
+    DIAGNOSTICS_MAX_RECORD_AGE_SECONDS,
+    DIAGNOSTICS_MEMORY_MB,
+    DIAGNOSTICS_PARALLELIZATION,
+    DIAGNOSTICS_STREAM_RETRIES,
+    diagnosticsAlarms,
+    diagnosticsEnvironment,
+    diagnosticsPolicy,
+    ResolvedDiagnosticsArgs,
+    resolveDiagnosticsArgs,
+} from "./diagnostics";
+import { DIAGNOSTICS_WORK_FILTER } from "./handler/diagnostics/request";
 import { REPLY_WORK_FILTER, TABLE_DEFINITION } from "./handler/dynamoStore";
 import { DEFAULT_SETTINGS } from "./handler/lifecycle";
 import {
@@ -84,14 +99,23 @@ export class TriageService extends pulumi.ComponentResource {
     public readonly timerFunctionArn: pulumi.Output<string>;
     /** The EventBridge Scheduler group of the reply timers. */
     public readonly scheduleGroupName: pulumi.Output<string>;
+    /**
+     * The role the diagnostics function runs as (undefined without diagnostics): the customer maps
+     * it read-only into each cluster (CustomerAccess `diagnosticsRoleArn`).
+     */
+    public readonly diagnosticsRoleArn: pulumi.Output<string | undefined>;
+    /** The diagnostics function (undefined without diagnostics); invoke it with {"caseId", "rerun": true} to re-run a case's. */
+    public readonly diagnosticsFunctionArn: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: TriageServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("vigil:triage:TriageService", name, {}, opts);
         let a: ResolvedTriageArgs;
+        let d: ResolvedDiagnosticsArgs | undefined;
         let bundleDir: string;
         try {
             checkComponentName(name);
             a = resolveTriageArgs(args);
+            d = args.diagnostics === undefined ? undefined : resolveDiagnosticsArgs(args.diagnostics);
             bundleDir = ensureBundle(args.bundleDir ?? BUNDLE_DIR);
         } catch (err) {
             throw err instanceof TriageArgsError || err instanceof BundleError ? new pulumi.ResourceError(err.message, this) : err;
@@ -430,6 +454,103 @@ export class TriageService extends pulumi.ComponentResource {
             parent,
         );
 
+        // ---- diagnostics --------------------------------------------------------------------------
+        // Cases that open an incident or ask the customer carry a pending diagnostics request;
+        // the table's stream brings only those to the diagnostics function (triage never waits).
+        let diagnostics: { fn: aws.lambda.Function; role: aws.iam.Role; deadLetters: aws.sqs.Queue } | undefined;
+        if (d) {
+            const dTags = vigilTags("diagnostic-commands");
+            const dLogs = new aws.cloudwatch.LogGroup(
+                `${name}-diagnostics-logs`,
+                { name: `/vigil/${name}/diagnostics`, retentionInDays: a.logRetentionDays, kmsKeyId: args.logKeyArn, tags: dTags },
+                parent,
+            );
+            const dRole = new aws.iam.Role(
+                `${name}-diagnostics-role`,
+                { description: "Vigil triage: the diagnostics function (read-only checks and log queries)", assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()), tags: dTags },
+                parent,
+            );
+            const dDeadLetters = new aws.sqs.Queue(`${name}-diagnostics-dlq`, { ...encrypted, tags: dTags }, parent);
+            const clusterNames = d.clusterNames;
+            const dPermissions = new aws.iam.RolePolicy(
+                `${name}-diagnostics-permissions`,
+                {
+                    role: dRole.id,
+                    policy: pulumi
+                        .all([identity, dLogs.arn, table.arn, table.streamArn, args.keyArn, args.notificationTopicArn, args.notificationTopicKeyArn ?? "", dDeadLetters.arn])
+                        .apply(([id, logGroupArn, tableArn, tableStreamArn, keyArn, notificationTopicArn, notificationTopicKeyArn, deadLetterQueueArn]) =>
+                            JSON.stringify(
+                                diagnosticsPolicy({
+                                    identity: id,
+                                    clusterNames,
+                                    logGroupArn,
+                                    tableArn,
+                                    tableStreamArn,
+                                    keyArn,
+                                    notificationTopicArn,
+                                    notificationTopicKeyArn: notificationTopicKeyArn === "" ? undefined : notificationTopicKeyArn,
+                                    deadLetterQueueArn,
+                                }),
+                            ),
+                        ),
+                },
+                parent,
+            );
+            const dFn = new aws.lambda.Function(
+                `${name}-diagnostics`,
+                {
+                    description: "Vigil triage: diagnosticsHandler (components/triage/handler/diagnostics)",
+                    runtime: LAMBDA_RUNTIME,
+                    architectures: ["arm64"],
+                    handler: "index.diagnosticsHandler",
+                    code,
+                    role: dRole.arn,
+                    memorySize: DIAGNOSTICS_MEMORY_MB,
+                    timeout: d.timeoutSeconds,
+                    reservedConcurrentExecutions: d.reservedConcurrency,
+                    tracingConfig: { mode: "Active" },
+                    loggingConfig: { logFormat: "JSON", logGroup: dLogs.name, applicationLogLevel: "INFO", systemLogLevel: "INFO" },
+                    environment: { variables: diagnosticsEnvironment(d, { tableName: table.name, notificationTopicArn: pulumi.output(args.notificationTopicArn) }, a.caseRetentionDays) },
+                    tags: dTags,
+                },
+                // The first invocation must find its permissions (logs, table, stream) in place.
+                { parent: this, dependsOn: [dPermissions] },
+            );
+            new aws.lambda.EventSourceMapping(
+                `${name}-diagnostics-mapping`,
+                {
+                    eventSourceArn: table.streamArn,
+                    functionName: dFn.arn,
+                    // New records only: requests from before the mapping existed are the operator's to re-run.
+                    startingPosition: "LATEST",
+                    batchSize: DIAGNOSTICS_BATCH_SIZE,
+                    maximumBatchingWindowInSeconds: 0,
+                    filterCriteria: { filters: [{ pattern: JSON.stringify(DIAGNOSTICS_WORK_FILTER) }] },
+                    functionResponseTypes: ["ReportBatchItemFailures"],
+                    bisectBatchOnFunctionError: true,
+                    maximumRetryAttempts: DIAGNOSTICS_STREAM_RETRIES,
+                    maximumRecordAgeInSeconds: DIAGNOSTICS_MAX_RECORD_AGE_SECONDS,
+                    parallelizationFactor: DIAGNOSTICS_PARALLELIZATION,
+                    destinationConfig: { onFailure: { destinationArn: dDeadLetters.arn } },
+                    tags: dTags,
+                },
+                // Lambda checks at creation that the role may read the stream.
+                { parent: this, dependsOn: [dPermissions] },
+            );
+            new aws.lambda.FunctionEventInvokeConfig(
+                `${name}-diagnostics-async`,
+                {
+                    functionName: dFn.name,
+                    // An operator's re-run (an asynchronous invoke) is not repeated by itself.
+                    maximumRetryAttempts: 0,
+                    maximumEventAgeInSeconds: 3600,
+                    destinationConfig: { onFailure: { destination: dDeadLetters.arn } },
+                },
+                parent,
+            );
+            diagnostics = { fn: dFn, role: dRole, deadLetters: dDeadLetters };
+        }
+
         // ---- alarms -----------------------------------------------------------------------------
         const alarms = triageAlarms({
             functionNames: { intake: intake.name, reply: reply.name, timer: timer.name },
@@ -438,6 +559,9 @@ export class TriageService extends pulumi.ComponentResource {
             timerDeadLetterQueueName: timerDeadLetters.name,
             queueAgeAlarmSeconds: a.queueAgeAlarmSeconds,
         });
+        if (diagnostics) {
+            alarms.push(...diagnosticsAlarms({ functionName: diagnostics.fn.name, deadLetterQueueName: diagnostics.deadLetters.name }));
+        }
         for (const spec of alarms) {
             const alarmName = `${a.alarmNamePrefix}${spec.id}`;
             new aws.cloudwatch.MetricAlarm(
@@ -474,6 +598,8 @@ export class TriageService extends pulumi.ComponentResource {
         this.replyFunctionArn = reply.arn;
         this.timerFunctionArn = timer.arn;
         this.scheduleGroupName = scheduleGroup.name;
+        this.diagnosticsRoleArn = diagnostics ? diagnostics.role.arn : pulumi.output(undefined);
+        this.diagnosticsFunctionArn = diagnostics ? diagnostics.fn.arn : pulumi.output(undefined);
         this.registerOutputs({
             replyUrl: this.replyUrl,
             intakeQueueArn: this.intakeQueueArn,
@@ -485,6 +611,8 @@ export class TriageService extends pulumi.ComponentResource {
             replyFunctionArn: this.replyFunctionArn,
             timerFunctionArn: this.timerFunctionArn,
             scheduleGroupName: this.scheduleGroupName,
+            diagnosticsRoleArn: this.diagnosticsRoleArn,
+            diagnosticsFunctionArn: this.diagnosticsFunctionArn,
         });
     }
 }

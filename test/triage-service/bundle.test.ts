@@ -84,7 +84,16 @@ describe("triage bundle", function () {
             const required = [...new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))].filter((m) => !m.startsWith("node:")).sort();
             assert.deepEqual(
                 required.filter((m) => !/^(crypto|fs|os|path|util|events|stream|buffer|url|http|https|zlib|async_hooks|process|tty|net|worker_threads)$/.test(m)),
-                ["@aws-sdk/client-dynamodb", "@aws-sdk/client-ec2", "@aws-sdk/client-scheduler", "@aws-sdk/client-sns", "@aws-sdk/client-ssm"],
+                [
+                    "@aws-sdk/client-cloudwatch-logs",
+                    "@aws-sdk/client-dynamodb",
+                    "@aws-sdk/client-ec2",
+                    "@aws-sdk/client-eks",
+                    "@aws-sdk/client-scheduler",
+                    "@aws-sdk/client-sns",
+                    "@aws-sdk/client-ssm",
+                    "@aws-sdk/credential-provider-node",
+                ],
             );
             const impact = fs.readFileSync(path.join(REPO_ROOT, "rules", "impact.yaml"), "utf8");
             const ruleNames = [...impact.matchAll(/^ {2}- name: (\S+)$/gm)].map((m) => m[1]);
@@ -297,9 +306,9 @@ Promise.resolve().then(() => ${call}).then((r) => process.stdout.write(JSON.stri
             },
         });
 
-        it("exposes exactly the three entry points", async () => {
+        it("exposes exactly the three engine entry points and the diagnostics function's", async () => {
             const out = await invoke("intake", {}, "Object.keys(m).sort()");
-            assert.deepEqual(out, { ok: ["handler", "replyHandler", "timerHandler"] });
+            assert.deepEqual(out, { ok: ["diagnosticsHandler", "handler", "replyHandler", "timerHandler"] });
         });
 
         it("intake: finds an EC2 node's cluster, asks the customer, sets the reply timer", async () => {

@@ -38,7 +38,8 @@ describe("offline plan of the example stack: triage service", function () {
         const services = resources.filter((r) => r.type === "vigil:triage:TriageService");
         assert.deepEqual(services.map((s) => s.name), ["vigil-triage"]);
         const children = resources.filter((r) => r.parent === services[0].urn);
-        assert.equal(children.filter((r) => r.type === "aws:lambda/function:Function").length, 3);
+        // Intake, reply and timer, and the diagnostics function (vigil:diagnostics defaults to true; test/diagnostics/plan.test.ts).
+        assert.equal(children.filter((r) => r.type === "aws:lambda/function:Function").length, 4);
         // The offline engine names resources as the provider would; ARNs follow from the names.
         const arn = (service: string, type: string, name: string) => {
             const r = resources.find((x) => x.type === type && x.name === name);
@@ -57,21 +58,21 @@ describe("offline plan of the example stack: triage service", function () {
         assert.ok(key);
         assert.match(children.find((r) => r.name === "vigil-triage-intake" && r.type === "aws:sqs/queue:Queue")?.inputs.kmsMasterKeyId, /^arn:aws:kms:eu-west-1:111122223333:key\/[0-9a-f-]{36}$/);
         const alarms = children.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
-        assert.equal(alarms.length, 10);
+        assert.equal(alarms.length, 13);
         assert.ok(alarms.every((a) => a.inputs.name.startsWith("vigil-pipeline-triage-")), "alarm names carry the account's prefix");
     });
 
     it("passes every policy of the pack, advisory ones included, and exports the reply URL", () => {
         assert.deepEqual(violations.filter((v) => v.urn.includes("vigil:triage:TriageService")), []);
         assert.match(stdout, /replyUrl = https:\/\/[a-z0-9]+\.execute-api\.eu-west-1\.amazonaws\.com\n/);
-        assert.match(stdout, /vigil:triage:TriageService "vigil-triage": 47\n/);
+        assert.match(stdout, /vigil:triage:TriageService "vigil-triage": 57\n/);
     });
 
     it("writes the roles' trust and permission policies and the queue policies to artifacts/iam/", () => {
         const iam = path.join(out, "artifacts", "iam");
         const read = (file: string) => JSON.parse(fs.readFileSync(path.join(iam, file), "utf8"));
         const expected = [
-            ...["intake", "reply", "timer", "scheduler"].flatMap((r) => [`vigil-triage-${r}-role.assumeRolePolicy.json`, `vigil-triage-${r}-permissions.policy.json`]),
+            ...["intake", "reply", "timer", "scheduler", "diagnostics"].flatMap((r) => [`vigil-triage-${r}-role.assumeRolePolicy.json`, `vigil-triage-${r}-permissions.policy.json`]),
             "vigil-triage-intake-queue-policy.policy.json",
             "vigil-triage-dlq-queue-policy.policy.json",
             "vigil-triage-timer-dlq-policy.policy.json",

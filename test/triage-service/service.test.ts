@@ -213,7 +213,13 @@ describe("TriageService (Pulumi mocks)", function () {
             assert.equal(config.operatorTopicArn, role === "reply" ? undefined : ARGS.pipelineTopicArn, `${role}: operator notices go to the pipeline topic`);
             assert.equal(env.POWERTOOLS_SERVICE_NAME, `vigil-triage-${role}`);
         }
-        assert.deepEqual([...seen].filter((k) => !RUNTIME_ENV_VARS.includes(k as never)).sort(), [...ENGINE_ENV_VARS].sort(), "every variable the engine reads is set on some function");
+        // DIAGNOSTICS is set only with a diagnostics function (test/diagnostics/service.test.ts); its default is off.
+        assert.equal("DIAGNOSTICS" in fn("intake").inputs.environment.variables, false);
+        assert.deepEqual(
+            [...seen].filter((k) => !RUNTIME_ENV_VARS.includes(k as never)).sort(),
+            [...ENGINE_ENV_VARS].filter((k) => k !== "DIAGNOSTICS").sort(),
+            "every variable the engine reads is set on some function",
+        );
 
         const intake = readConfig("handler", fn("intake").inputs.environment.variables);
         const api = named("tri-reply-api");

@@ -768,22 +768,38 @@ describe("triage engine on dynalite", function () {
             assert.deepEqual(record.claims, {});
         });
 
-        it("diagnostics evidence is attached; failing or slow diagnostics never block triage", async () => {
-            const good = await harness(dynamo.endpoint, { diagnostics: { collect: async (req) => [{ title: `pods in ${req.alert.attributes.namespace}`, body: "cart-7d9c6b5f4-x2lkq 0/1 CrashLoopBackOff" }] } });
-            await good.engine.ingest(message("amp/04-apiserver-burn-known.sns.json"));
-            await good.engine.ingest(message("amp/01-crashloop-firing.sns.json"));
-            assert.deepEqual(good.incidents.opened[0].evidence, [{ title: "pods in undefined", body: "cart-7d9c6b5f4-x2lkq 0/1 CrashLoopBackOff" }]);
-            assert.match(good.notifier.sent[1].body, /Diagnostics:\n {2}pods in shop\n {4}cart-7d9c6b5f4-x2lkq 0\/1 CrashLoopBackOff/);
+        it("diagnostics are requested in the write that records the question or incident, and never waited for or allowed to fail triage", async () => {
+            const handed: { caseId: string; stored: CaseRecord | undefined }[] = [];
+            const h: Harness = await harness(dynamo.endpoint, { diagnostics: { requested: async (caseId) => void handed.push({ caseId, stored: await h.store.load(caseId) }) } });
+            await h.engine.ingest(message("amp/01-crashloop-firing.sns.json"));
+            await h.engine.ingest(message("amp/04-apiserver-burn-known.sns.json"));
+            assert.deepEqual(handed.map((x) => x.caseId), [caseIdFor(CRASH), caseIdFor(BURN)]);
+            // Handed over only after the case that carries the request is stored.
+            assert.equal(handed[0].stored?.state, "AWAITING_CUSTOMER");
+            assert.deepEqual(handed[0].stored?.diagnosticsRequest, { episode: 1, reason: "notification", requestedAt: START, attempts: 0 });
+            assert.equal(handed[0].stored?.diagnosticsWork, "pending");
+            assert.deepEqual(handed[1].stored?.diagnosticsRequest, { episode: 1, reason: "incident", requestedAt: START, attempts: 0 });
+            assert.deepEqual(events(await caseOf(h, BURN)), ["firing", "classified", "incident-opened", "notified", "diagnostics-requested"]);
+            // The notification went out at once, without evidence (the report follows it).
+            assert.doesNotMatch(h.notifier.sent[0].body, /Diagnostics:/);
+            // A repeat does not request again; a confirmation (new reason) does.
+            await h.engine.ingest(message("amp/02-crashloop-repeat.sns.json"));
+            assert.equal(handed.length, 2);
+            await h.engine.answerReply(replyTokens(h.notifier.sent[0].body).confirm, WHO);
+            assert.equal(handed.length, 3);
+            assert.deepEqual((await caseOf(h, CRASH)).diagnosticsRequest?.reason, "incident");
 
-            const failing = await harness(dynamo.endpoint, { diagnostics: { collect: async () => Promise.reject(new Error("kubectl: forbidden")) } });
-            await failing.engine.ingest(message("amp/01-crashloop-firing.sns.json"));
+            const failing = await harness(dynamo.endpoint, { diagnostics: { requested: async () => Promise.reject(new Error("stream hand-over failed")) } });
+            const report = await failing.engine.ingest(message("amp/01-crashloop-firing.sns.json"));
+            assert.equal(report.alerts[0].state, "AWAITING_CUSTOMER");
             assert.equal(failing.notifier.sent.length, 1);
-            assert.doesNotMatch(failing.notifier.sent[0].body, /Diagnostics:/);
+            assert.equal((await caseOf(failing, CRASH)).diagnosticsWork, "pending", "the request stays for the stream");
 
-            const slow = await harness(dynamo.endpoint, { settings: { diagnosticsTimeoutMs: 50 }, diagnostics: { collect: () => new Promise((r) => setTimeout(() => r([{ title: "late", body: "" }]), 2000)) } });
-            await slow.engine.ingest(message("amp/01-crashloop-firing.sns.json"));
-            assert.equal(slow.notifier.sent.length, 1);
-            assert.doesNotMatch(slow.notifier.sent[0].body, /late/);
+            const off = await harness(dynamo.endpoint);
+            await off.engine.ingest(message("amp/01-crashloop-firing.sns.json"));
+            const quiet = await caseOf(off, CRASH);
+            assert.equal(quiet.diagnosticsRequest, undefined, "no diagnostics port: no request");
+            assert.equal(quiet.diagnosticsWork, undefined);
         });
     });
 });

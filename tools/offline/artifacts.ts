@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { DIAGNOSTICS_CLUSTER_ROLE, DIAGNOSTICS_GROUP, diagnosticsClusterRules } from "../../components/customer/customerAccess";
 import type { PlannedResource } from "./engine";
 
 export interface Artifact {
@@ -82,6 +83,26 @@ export function renderArtifacts(resources: readonly PlannedResource[]): Artifact
                 const data = (i.data ?? {}) as Record<string, string>;
                 if (typeof data["prometheus.yml"] === "string") {
                     out.push({ path: `prometheus/${base}.yml`, content: data["prometheus.yml"] });
+                }
+                break;
+            }
+            case "aws:lambda/function:Function": {
+                // The diagnostics function: what its role reaches in each cluster, granted by the cluster's owner.
+                const env = ((i.environment as { variables?: Record<string, string> } | undefined)?.variables ?? {}) as Record<string, string>;
+                if (i.handler === "index.diagnosticsHandler") {
+                    const access = {
+                        role: i.role,
+                        clusters: String(env.DIAGNOSTICS_CLUSTERS ?? "").split(",").filter(Boolean),
+                        budgetSeconds: Number(env.DIAGNOSTICS_BUDGET_SECONDS),
+                        // TriageService names the role's policy after the function.
+                        iam: `iam/${base}-permissions.policy.json`,
+                        kubernetes: {
+                            grantedBy: "CustomerAccess diagnosticsRoleArn, in each cluster owner's project",
+                            withKubernetesProvider: { group: DIAGNOSTICS_GROUP, clusterRole: DIAGNOSTICS_CLUSTER_ROLE, rules: diagnosticsClusterRules() },
+                            withoutKubernetesProvider: { accessPolicy: "AmazonEKSViewPolicy", accessScope: "cluster" },
+                        },
+                    };
+                    out.push({ path: `diagnostics/${base}.access.yaml`, content: yaml.dump(access, { noRefs: true, lineWidth: 120 }) });
                 }
                 break;
             }

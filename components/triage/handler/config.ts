@@ -33,6 +33,12 @@ export const ENV_VARS: readonly EnvVar[] = [
     { name: "RETRY_DELAY_SECONDS", requiredBy: [], default: String(DEFAULT_SETTINGS.retryDelaySeconds), description: "When a failed notification or incident is retried by the sweep, 60-86400." },
     { name: "RETENTION_DAYS", requiredBy: [], default: String(DEFAULT_SETTINGS.retentionDays), description: "Days a case stays in the table after its last activity (DynamoDB TTL), 1-3650." },
     { name: "OPSITEM_SOURCE", requiredBy: [], default: "Vigil", description: "Source field of the OpsItems the engine creates (up to 128 characters)." },
+    {
+        name: "DIAGNOSTICS",
+        requiredBy: [],
+        default: "off",
+        description: "on: a case that opens an incident or asks the customer records a diagnostics request in the same write, which the diagnostics function runs from the case table's stream; off: no requests.",
+    },
 ];
 
 /** The variable names, for the deploying component's tests. */
@@ -61,6 +67,8 @@ export interface TriageConfig {
     readonly scheduleGroup: string;
     readonly timerDeadLetterArn?: string;
     readonly opsItemSource: string;
+    /** Whether cases record diagnostics requests (a diagnostics function runs them). */
+    readonly diagnostics: boolean;
     readonly settings: Settings;
 }
 
@@ -112,6 +120,10 @@ export function readConfig(entry: EntryPoint, env: Env = process.env): TriageCon
     if (opsItemSource.length > 128) {
         throw new ConfigurationError("OPSITEM_SOURCE", `is ${opsItemSource.length} characters long; at most 128 are allowed`);
     }
+    const diagnostics = get("DIAGNOSTICS") as string;
+    if (diagnostics !== "on" && diagnostics !== "off") {
+        throw new ConfigurationError("DIAGNOSTICS", `is ${JSON.stringify(diagnostics)}; expected "on" or "off"`);
+    }
     const settings: Settings = {
         ...DEFAULT_SETTINGS,
         replyWindowSeconds: integer("REPLY_WINDOW_SECONDS", 3600, 14 * 86400),
@@ -133,6 +145,7 @@ export function readConfig(entry: EntryPoint, env: Env = process.env): TriageCon
         scheduleGroup: matching("SCHEDULE_GROUP", SCHEDULE_GROUP, "a schedule group name (1-64 of 0-9 A-Z a-z - _ .)") as string,
         timerDeadLetterArn: matching("TIMER_DEAD_LETTER_ARN", SQS_ARN, "an SQS queue ARN"),
         opsItemSource,
+        diagnostics: diagnostics === "on",
         settings,
     };
 }

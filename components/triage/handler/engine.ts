@@ -30,6 +30,7 @@ import {
 } from "./lifecycle";
 import { Alert, CaseRecord, ReplyAction, UnparsedMessage } from "./model";
 import { InboundMessage, MAX_RAW_BYTES, parseMessage } from "./normalize";
+import { newDiagnosticsRequest, reportEvidence, requestDiagnostics } from "./diagnostics/request";
 import { CaseStore, Clock, Diagnostics, Evidence, Incidents, Log, NodeDirectory, Notifier, SILENT_LOG, Timers } from "./ports";
 import { askNotification, incidentNotification, notificationAttributes, operatorNoticeText, operatorRecoveredText, opsItemText } from "./render";
 import { addSeconds, iso } from "./time";
@@ -51,6 +52,7 @@ export interface EngineDeps {
     readonly impactTable: ImpactTable;
     readonly settings: Settings;
     readonly log?: Log;
+    /** Diagnostics for incidents and questions to the customer: requested, never waited for. */
     readonly diagnostics?: Diagnostics;
     readonly nodes?: NodeDirectory;
     /**
@@ -219,6 +221,9 @@ export class TriageEngine {
                 await this.perform(draft, obligations(draft), results);
             }
             recordEffects(draft, results, this.settings, now);
+            if (this.deps.diagnostics) {
+                requestDiagnostics(draft, results, now);
+            }
             const next = finalize(draft, record, this.settings, now);
             if (await this.deps.store.save(next, record.version)) {
                 this.log.info("alert triaged", { caseId: next.caseId, key: next.key, kind, state: next.state, impact: next.impact, cluster: next.cluster });
@@ -238,28 +243,6 @@ export class TriageEngine {
         throw new ConcurrencyError(record.caseId);
     }
 
-    private async evidence(reason: "incident" | "notification", record: CaseRecord): Promise<readonly Evidence[]> {
-        const diagnostics = this.deps.diagnostics;
-        if (!diagnostics || !record.alert || !record.impact) {
-            return [];
-        }
-        let timer: NodeJS.Timeout | undefined;
-        try {
-            const timeout = new Promise<never>((_, reject) => {
-                timer = setTimeout(() => reject(new Error(`no answer within ${this.settings.diagnosticsTimeoutMs} ms`)), this.settings.diagnosticsTimeoutMs);
-            });
-            return await Promise.race([
-                diagnostics.collect({ reason, caseId: record.caseId, key: record.key, alert: record.alert, impact: record.impact }),
-                timeout,
-            ]);
-        } catch (err) {
-            this.log.warn("diagnostics failed; continuing without evidence", { caseId: record.caseId, error: (err as Error).message });
-            return [];
-        } finally {
-            clearTimeout(timer);
-        }
-    }
-
     /** Runs the effects the case needs that have not run yet in this operation; stops at the first failure. */
     private async perform(view: Draft, needed: readonly Effect[], results: EffectResults): Promise<void> {
         if (results.failure) {
@@ -269,7 +252,8 @@ export class TriageEngine {
         for (const effect of needed) {
             try {
                 if (effect === "incident" && results.incident?.episode !== view.episode) {
-                    evidence ??= await this.evidence("incident", view);
+                    // A report from earlier in the episode (a question before a confirmation) goes along.
+                    evidence ??= reportEvidence(view);
                     const text = opsItemText(view, evidence);
                     const opened = await this.deps.incidents.open({
                         dedupKey: view.key,
@@ -284,7 +268,7 @@ export class TriageEngine {
                     results.incident = { ...opened, episode: view.episode };
                     this.log.info(opened.created ? "incident opened" : "incident already open", { caseId: view.caseId, opsItemId: opened.id });
                 } else if (effect === "notify-incident" && results.notifyIncident?.episode !== view.episode) {
-                    evidence ??= await this.evidence("incident", view);
+                    evidence ??= reportEvidence(view);
                     const text = incidentNotification(view, results.incident?.id ?? view.opsItemId, evidence);
                     const messageId = await this.deps.notifier.publish({
                         caseId: view.caseId,
@@ -299,7 +283,7 @@ export class TriageEngine {
                         // Only the reply function runs without it; the sweep (timer function) retries.
                         throw new Error("cannot ask the customer: REPLY_BASE_URL is not configured for this function");
                     }
-                    evidence ??= await this.evidence("notification", view);
+                    evidence ??= reportEvidence(view);
                     const confirm = issueToken(view.caseId, "confirm");
                     const noImpact = issueToken(view.caseId, "no-impact");
                     const sentAt = this.now();
@@ -364,8 +348,19 @@ export class TriageEngine {
         return this.deps.operatorNotifier;
     }
 
-    /** Timers follow the state: create when waiting starts, delete (best effort) when it ends. */
+    /**
+     * Timers follow the state: create when waiting starts, delete (best effort) when it ends. A new
+     * diagnostics request is handed over once the case that carries it is written.
+     */
     private async afterSave(previous: CaseRecord, next: CaseRecord): Promise<void> {
+        if (this.deps.diagnostics && newDiagnosticsRequest(previous, next)) {
+            try {
+                await this.deps.diagnostics.requested(next.caseId);
+            } catch (err) {
+                // The request stays on the case; the diagnostics function's stream picks it up.
+                this.log.warn("diagnostics not run", { caseId: next.caseId, error: (err as Error).message });
+            }
+        }
         if (previous.state !== "AWAITING_CUSTOMER" && next.state === "AWAITING_CUSTOMER" && next.scheduleName && next.replyDeadline) {
             try {
                 await this.deps.timers.schedule(next.scheduleName, next.replyDeadline, { kind: "reply-timeout", caseId: next.caseId, deadline: next.replyDeadline });
@@ -399,6 +394,9 @@ export class TriageEngine {
             }
             delete draft.claims[workClaim];
             recordEffects(draft, results, this.settings, now);
+            if (this.deps.diagnostics) {
+                requestDiagnostics(draft, results, now);
+            }
             const next = finalize(draft, record, this.settings, now);
             if (await this.deps.store.save(next, record.version)) {
                 await this.afterSave(record, next);

@@ -49,7 +49,10 @@ const streamProcessor = new BatchProcessor(EventType.DynamoDBStreams);
 
 /** Optional ports and switches the deployed functions set at module initialisation (lambda.ts). */
 export interface HandlerPorts {
-    /** Evidence when a case escalates. */
+    /**
+     * Diagnostics for incidents and questions to the customer. Default: with DIAGNOSTICS=on, the
+     * request is left to the case table's stream (the diagnostics function); otherwise none.
+     */
     readonly diagnostics?: Diagnostics;
     /** EC2 node → cluster lookup. */
     readonly nodes?: NodeDirectory;
@@ -58,11 +61,14 @@ export interface HandlerPorts {
 }
 
 let optionalPorts: HandlerPorts = {};
+
+/** The deployed functions' diagnostics: the request is on the case; the stream delivers it. */
+const STREAM_DIAGNOSTICS: Diagnostics = { requested: async () => undefined };
 const engines = new Map<EntryPoint, TriageEngine>();
 
 /**
- * Wires the optional ports (diagnostics when a case escalates; EC2 node → cluster lookup) and
- * switches. Call at module initialisation, before the first event.
+ * Wires the optional ports (diagnostics for incidents and questions; EC2 node → cluster lookup)
+ * and switches. Call at module initialisation, before the first event.
  */
 export function configurePorts(ports: HandlerPorts): void {
     optionalPorts = ports;
@@ -95,6 +101,7 @@ function engineFor(entry: EntryPoint, context?: Context): TriageEngine {
             settings: config.settings,
             log: logger,
             ...optionalPorts,
+            diagnostics: optionalPorts.diagnostics ?? (config.diagnostics ? STREAM_DIAGNOSTICS : undefined),
         });
         engines.set(entry, engine);
     }

@@ -35,8 +35,6 @@ export interface Settings {
     readonly scheduleNamePrefix: string;
     /** History entries kept per case (older ones are counted, not kept). */
     readonly historyLimit: number;
-    /** Longest wait for diagnostics before sending without their evidence. */
-    readonly diagnosticsTimeoutMs: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -49,7 +47,6 @@ export const DEFAULT_SETTINGS: Settings = {
     replyBaseUrl: "https://reply.invalid",
     scheduleNamePrefix: "vigil-reply-",
     historyLimit: 100,
-    diagnosticsTimeoutMs: 10_000,
 };
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -1,6 +1,8 @@
 // The triage engine's data model: the normalized alert every input becomes, and the case the
 // engine keeps per alert (one DynamoDB item). Runtime code: no Pulumi imports.
 
+import type { DiagnosticsReport, DiagnosticsRequestState } from "./diagnostics/report";
+
 export const SOURCES = ["prometheus", "guardduty", "health", "eks", "ec2", "cloudwatch"] as const;
 /** Where an alert comes from. */
 export type Source = (typeof SOURCES)[number];
@@ -182,6 +184,12 @@ export interface CaseRecord {
     readonly dueAt?: string;
     /** Epoch seconds after which the store may delete the case (DynamoDB TTL). */
     readonly expiresAt?: number;
+    /** The latest diagnostics request (diagnostics/request.ts). */
+    readonly diagnosticsRequest?: DiagnosticsRequestState;
+    /** "pending" while that request waits for its report: the diagnostics mapping's filter matches it. */
+    readonly diagnosticsWork?: "pending";
+    /** The latest diagnostics report (bounded to fit the item). */
+    readonly diagnostics?: DiagnosticsReport;
 }
 
 /** A message that could not be used, kept with its raw body (contract C1: never lost). */

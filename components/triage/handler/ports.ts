@@ -43,13 +43,14 @@ export interface CaseStore {
 
 /**
  * A notification: to the notifications topic (the customer's channel) — `incident` (known impact
- * or confirmed) or `ask` (uncertain impact: details and reply links) — or to the pipeline topic
- * (the operator's channel) — `operator-notice` (a no-impact alert the operator must know about)
- * or `operator-recovered` (its episode resolved).
+ * or confirmed), `ask` (uncertain impact: details and reply links) or `diagnostics` (the
+ * diagnostics report that follows either) — or to the pipeline topic (the operator's channel) —
+ * `operator-notice` (a no-impact alert the operator must know about) or `operator-recovered` (its
+ * episode resolved).
  */
 export interface Notification {
     readonly caseId: string;
-    readonly kind: "incident" | "ask" | "operator-notice" | "operator-recovered";
+    readonly kind: "incident" | "ask" | "diagnostics" | "operator-notice" | "operator-recovered";
     /** ≤ 99 printable ASCII characters. */
     readonly subject: string;
     readonly body: string;
@@ -106,21 +107,16 @@ export interface Evidence {
     readonly body: string;
 }
 
-export interface DiagnosticsRequest {
-    /** Why diagnostics run: an incident is being opened, or the customer is being asked. */
-    readonly reason: "incident" | "notification";
-    readonly caseId: string;
-    readonly key: string;
-    readonly alert: Alert;
-    readonly impact: Impact;
-}
-
 /**
- * Optional: read-only diagnostics run when a case opens an incident or sends a notification (later
- * work fills it). The engine waits at most `diagnosticsTimeoutMs`; failures never block triage.
+ * Optional: diagnostics for cases that open an incident or ask the customer. With it, the engine
+ * records a diagnostics request in the same write that records the incident or the question
+ * (diagnostics/request.ts) and never waits for the checks; after that write it calls
+ * `requested`. The deployed functions leave the run to the case table's stream (the diagnostics
+ * function), so their `requested` does nothing; replay and tests run the diagnostics job there.
+ * Failures of `requested` are logged and never hold up triage.
  */
 export interface Diagnostics {
-    collect(request: DiagnosticsRequest): Promise<readonly Evidence[]>;
+    requested(caseId: string): Promise<void>;
 }
 
 /**

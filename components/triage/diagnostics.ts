@@ -1,0 +1,210 @@
+// TriageService's diagnostics function, as pure functions of plain values: its arguments and
+// their checks, sizing, environment, IAM policy and alarms. The component (service.ts) wires
+// the resources from them.
+//
+// What the role may do, and nothing more (see README "Incident diagnostics"):
+//   - read and write cases, and read the case table's stream (its event source mapping);
+//   - eks:DescribeCluster on the monitored clusters only (endpoint, CA, logging);
+//   - logs:StartQuery on those clusters' control-plane log groups only; GetQueryResults and
+//     StopQuery take no resource (they act on a query id the role itself started);
+//   - publish the follow-up to the notifications topic; update OpsItems Vigil created;
+//   - send failed stream batches and invocations to its own dead-letter queue.
+// No STS permission: the Kubernetes token is a presigned GetCallerIdentity request, which any
+// identity may make. Inside the clusters the role reads only what the customer maps to it
+// (CustomerAccess `diagnosticsRoleArn`: AmazonEKSViewPolicy, or a read-only ClusterRole).
+
+import type { AccountIdentity, PolicyDocument, PolicyStatement } from "../account/policies";
+import { TriageArgsError, type AlarmSpec } from "./args";
+import { DIAGNOSTICS_ENV_VARS } from "./handler/diagnostics/config";
+
+export interface TriageDiagnosticsArgs {
+    /** The EKS clusters diagnostics may inspect: Vigil's monitored clusters, in this account and region. */
+    readonly clusterNames: readonly string[];
+    /** Time budget of one run (checks and queries), in seconds. Defaults to 60 (10 to 600). */
+    readonly budgetSeconds?: number;
+    /** Vigil's namespace in the clusters (pipeline checks). Defaults to `vigil-monitoring`. */
+    readonly namespace?: string;
+    /** Reserved concurrency of the diagnostics function. Defaults to 3. */
+    readonly reservedConcurrency?: number;
+}
+
+export interface ResolvedDiagnosticsArgs {
+    readonly clusterNames: readonly string[];
+    readonly budgetSeconds: number;
+    readonly namespace: string;
+    readonly reservedConcurrency: number;
+    /** The function's timeout: the budget and time to write the report and deliver it. */
+    readonly timeoutSeconds: number;
+    /** How long a run owns a case's diagnostics: above the timeout, so no run takes over a live one. */
+    readonly leaseSeconds: number;
+}
+
+/** Memory of the diagnostics function (JSON of pods and events, a log tail, query rows). */
+export const DIAGNOSTICS_MEMORY_MB = 512;
+/** Seconds the function has beyond the budget to write the report, notify and update the OpsItem. */
+export const DIAGNOSTICS_TIMEOUT_MARGIN_SECONDS = 30;
+/** Stream records per invocation (cases are run concurrently within it). */
+export const DIAGNOSTICS_BATCH_SIZE = 5;
+/** Concurrent batches per stream shard (records of one case stay in order). */
+export const DIAGNOSTICS_PARALLELIZATION = 2;
+/** Retries of a failed batch (halved each time) before its records go to the dead-letter queue. */
+export const DIAGNOSTICS_STREAM_RETRIES = 2;
+/** Records older than this are not run any more (the engine's sweep brings back a run that died). */
+export const DIAGNOSTICS_MAX_RECORD_AGE_SECONDS = 3600;
+
+const CLUSTER = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+const NAMESPACE = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Applies the defaults and checks every diagnostics argument. */
+export function resolveDiagnosticsArgs(args: TriageDiagnosticsArgs): ResolvedDiagnosticsArgs {
+    const clusters = args.clusterNames;
+    if (!Array.isArray(clusters) || clusters.length === 0 || clusters.some((c) => typeof c !== "string" || !CLUSTER.test(c))) {
+        throw new TriageArgsError("diagnostics.clusterNames", clusters, "a non-empty list of EKS cluster names (1-100 of letters, digits, - and _, starting with a letter or digit)");
+    }
+    if (new Set(clusters).size !== clusters.length) {
+        throw new TriageArgsError("diagnostics.clusterNames", clusters, "each cluster once");
+    }
+    const budgetSeconds = args.budgetSeconds ?? 60;
+    if (!Number.isInteger(budgetSeconds) || budgetSeconds < 10 || budgetSeconds > 600) {
+        throw new TriageArgsError("diagnostics.budgetSeconds", budgetSeconds, "a whole number of seconds from 10 to 600");
+    }
+    const namespace = args.namespace ?? "vigil-monitoring";
+    if (typeof namespace !== "string" || !NAMESPACE.test(namespace)) {
+        throw new TriageArgsError("diagnostics.namespace", namespace, "a namespace name (DNS-1123 label)");
+    }
+    const reservedConcurrency = args.reservedConcurrency ?? 3;
+    if (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1 || reservedConcurrency > 1000) {
+        throw new TriageArgsError("diagnostics.reservedConcurrency", reservedConcurrency, "a whole number from 1 to 1000");
+    }
+    const timeoutSeconds = budgetSeconds + DIAGNOSTICS_TIMEOUT_MARGIN_SECONDS;
+    return { clusterNames: [...clusters], budgetSeconds, namespace, reservedConcurrency, timeoutSeconds, leaseSeconds: timeoutSeconds + 60 };
+}
+
+/** The diagnostics function's environment (DIAGNOSTICS_ENV_VARS; AWS_REGION is Lambda's). */
+export function diagnosticsEnvironment<T>(d: ResolvedDiagnosticsArgs, inputs: { readonly tableName: T; readonly notificationTopicArn: T }, retentionDays: number): Record<string, T | string> {
+    return {
+        NODE_OPTIONS: "--enable-source-maps",
+        POWERTOOLS_SERVICE_NAME: "vigil-triage-diagnostics",
+        TABLE_NAME: inputs.tableName,
+        NOTIFICATION_TOPIC_ARN: inputs.notificationTopicArn,
+        DIAGNOSTICS_CLUSTERS: d.clusterNames.join(","),
+        DIAGNOSTICS_BUDGET_SECONDS: String(d.budgetSeconds),
+        DIAGNOSTICS_LEASE_SECONDS: String(d.leaseSeconds),
+        DIAGNOSTICS_NAMESPACE: d.namespace,
+        RETENTION_DAYS: String(retentionDays),
+    };
+}
+
+/** Variables the function reads that Lambda does not set (for the component's tests). */
+export const DIAGNOSTICS_FUNCTION_ENV_VARS: readonly string[] = DIAGNOSTICS_ENV_VARS.map((v) => v.name).filter((n) => n !== "AWS_REGION");
+
+export interface DiagnosticsPolicyArgs {
+    readonly identity: AccountIdentity;
+    readonly clusterNames: readonly string[];
+    /** The function's own log group. */
+    readonly logGroupArn: string;
+    readonly tableArn: string;
+    readonly tableStreamArn: string;
+    /** The topics' and queues' CMK (AccountMonitoring.keyArn). */
+    readonly keyArn: string;
+    readonly notificationTopicArn: string;
+    /** The CMK of an existing notifications topic that is not encrypted with `keyArn`, if any. */
+    readonly notificationTopicKeyArn?: string;
+    readonly deadLetterQueueArn: string;
+}
+
+/** The table actions a run uses: load (GetItem) and its conditional writes (PutItem). */
+export const DIAGNOSTICS_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem"] as const;
+/** What Lambda's event source mapping needs to read a DynamoDB stream for the function. */
+const STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"] as const;
+
+/** ARNs of the clusters' control-plane log groups, as logs:StartQuery is authorized against them. */
+export function controlPlaneLogGroupArns(id: AccountIdentity, clusterNames: readonly string[]): string[] {
+    return clusterNames.flatMap((c) => {
+        const arn = `arn:${id.partition}:logs:${id.region}:${id.accountId}:log-group:/aws/eks/${c}/cluster`;
+        return [arn, `${arn}:*`];
+    });
+}
+
+/** The diagnostics function's permissions. */
+export function diagnosticsPolicy(a: DiagnosticsPolicyArgs): PolicyDocument {
+    const id = a.identity;
+    const inRegion = { StringEquals: { "aws:RequestedRegion": id.region } };
+    const statements: PolicyStatement[] = [
+        { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${a.logGroupArn}:*` },
+        { Sid: "ActiveTracing", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*", Condition: inRegion },
+        { Sid: "CaseTable", Effect: "Allow", Action: [...DIAGNOSTICS_TABLE_ACTIONS], Resource: a.tableArn },
+        { Sid: "ReadCaseStream", Effect: "Allow", Action: [...STREAM_ACTIONS], Resource: a.tableStreamArn },
+        {
+            Sid: "DescribeMonitoredClusters",
+            Effect: "Allow",
+            Action: "eks:DescribeCluster",
+            Resource: a.clusterNames.map((c) => `arn:${id.partition}:eks:${id.region}:${id.accountId}:cluster/${c}`),
+        },
+        { Sid: "QueryControlPlaneLogs", Effect: "Allow", Action: "logs:StartQuery", Resource: controlPlaneLogGroupArns(id, a.clusterNames) },
+        // No resource types: they act on query ids, which only the starter knows.
+        { Sid: "ReadOwnQueries", Effect: "Allow", Action: ["logs:GetQueryResults", "logs:StopQuery"], Resource: "*", Condition: inRegion },
+        {
+            Sid: "UseTopicKey",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: a.keyArn,
+            Condition: { StringEquals: { "kms:ViaService": [`sns.${id.region}.amazonaws.com`, `sqs.${id.region}.amazonaws.com`] } },
+        },
+        { Sid: "PublishFollowUps", Effect: "Allow", Action: "sns:Publish", Resource: a.notificationTopicArn },
+        ...(a.notificationTopicKeyArn
+            ? [
+                  {
+                      Sid: "UseNotificationTopicKey",
+                      Effect: "Allow" as const,
+                      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                      Resource: a.notificationTopicKeyArn,
+                      Condition: { StringEquals: { "kms:ViaService": `sns.${id.region}.amazonaws.com`, "kms:EncryptionContext:aws:sns:topicArn": a.notificationTopicArn } },
+                  },
+              ]
+            : []),
+        {
+            Sid: "UpdateVigilIncidents",
+            Effect: "Allow",
+            Action: "ssm:UpdateOpsItem",
+            Resource: `arn:${id.partition}:ssm:${id.region}:${id.accountId}:opsitem/*`,
+            // Only OpsItems the engine created (it tags them managed-by: vigil).
+            Condition: { StringEquals: { "aws:ResourceTag/managed-by": "vigil" } },
+        },
+        { Sid: "DeadLetterFailedRuns", Effect: "Allow", Action: "sqs:SendMessage", Resource: a.deadLetterQueueArn },
+    ];
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/** The diagnostics function's alarms: errors, throttles, and failed runs waiting in its dead-letter queue. */
+export function diagnosticsAlarms(t: { readonly functionName: AlarmSpec["dimensions"][string]; readonly deadLetterQueueName: AlarmSpec["dimensions"][string] }): AlarmSpec[] {
+    return [
+        {
+            id: "triage-diagnostics-errors",
+            description: "The diagnostics function failed invocations (crashes, timeouts, or the case table failing); cases wait for their report until the sweep brings them back. See its log group.",
+            namespace: "AWS/Lambda",
+            metricName: "Errors",
+            dimensions: { FunctionName: t.functionName },
+            statistic: "Sum",
+            threshold: 0,
+        },
+        {
+            id: "triage-diagnostics-throttles",
+            description: "The diagnostics function was throttled at its reserved concurrency; reports come late.",
+            namespace: "AWS/Lambda",
+            metricName: "Throttles",
+            dimensions: { FunctionName: t.functionName },
+            statistic: "Sum",
+            threshold: 0,
+        },
+        {
+            id: "triage-diagnostics-dlq-not-empty",
+            description: "Diagnostics runs failed and wait in the diagnostics dead-letter queue (their cases name them); check the diagnostics function's log group.",
+            namespace: "AWS/SQS",
+            metricName: "ApproximateNumberOfMessagesVisible",
+            dimensions: { QueueName: t.deadLetterQueueName },
+            statistic: "Maximum",
+            threshold: 0,
+        },
+    ];
+}
