@@ -263,9 +263,10 @@ describe("end to end: Prometheus, Alertmanager and node-exporter drive the triag
         assert.ok(opsItem?.created);
         assert.ok(Date.parse(opsItem.at) < postedAt + REPLY_CLAIM_LEASE_SECONDS * 1000, "opened before the reply's claim lease ended: not by the sweep");
         assert.equal(JSON.parse(opsItem.input.OperationalData["/aws/dedup"].Value).dedupString, escalated.key);
-        assert.ok(
-            pipeline.tableStream.deliveries.some((d) => d.key === `case#${escalated.caseId}|case` && !d.failed),
-            "a stream record of the case reached the timer function",
+        // The stand-in records a delivery when the invocation returns, which can be after the case's
+        // last write (the handler still deletes the reply timer): wait for it rather than race it.
+        await until("a stream record of the case to reach the timer function", 10_000, () =>
+            pipeline.tableStream.deliveries.find((d) => d.key === `case#${escalated.caseId}|case` && !d.failed),
         );
         const incident = pipeline.aws.to(TOPICS.notifications).find((n) => n.attributes.vigil_event === "incident" && n.message.includes(escalated.caseId));
         assert.ok(incident, "the confirmed incident was notified");
