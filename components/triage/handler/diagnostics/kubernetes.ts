@@ -241,10 +241,9 @@ export function formatBytes(bytes: number): string {
     if (bytes >= 2 ** 30) {
         return `${Number((bytes / 2 ** 30).toFixed(1))}Gi`;
     }
-    if (bytes >= 2 ** 20) {
-        return `${Math.round(bytes / 2 ** 20)}Mi`;
-    }
-    return `${Math.round(bytes / 2 ** 10)}Ki`;
+    const unit = bytes >= 2 ** 20 ? ["Mi", 2 ** 20] : ["Ki", 2 ** 10];
+    const n = bytes / (unit[1] as number);
+    return `${n < 10 ? Number(n.toFixed(1)) : Math.round(n)}${unit[0]}`;
 }
 
 /** What a pod asks the scheduler for: its containers (and sidecars) or its largest init container, plus overhead. */
@@ -293,7 +292,8 @@ export function eventLines(events: readonly KubeEvent[], max: number, withObject
             const count = e.series?.count ?? e.count ?? 1;
             const from = e.reportingComponent || e.source?.component || "";
             const object = withObject && e.involvedObject ? ` ${e.involvedObject.kind ?? ""}/${e.involvedObject.name ?? ""}` : "";
-            return oneLine(`${eventTime(e) || "?"} ${e.type ?? "?"} ${e.reason ?? "?"} (${count}x${from ? `, ${from}` : ""})${object}: ${e.message ?? ""}`);
+            // Event messages carry the cause (the registry's answer, the OOM victim): keep them long.
+            return oneLine(`${eventTime(e) || "?"} ${e.type ?? "?"} ${e.reason ?? "?"} (${count}x${from ? `, ${from}` : ""})${object}: ${e.message ?? ""}`, 600);
         });
 }
 

@@ -127,6 +127,10 @@ function parseQuery(raw: unknown, index: number, origin: string, seen: Set<strin
         throw new QueryFileError(`${where}: parameters is ${JSON.stringify(parameters)}; allowed: a list of ${QUERY_PARAMETER_NAMES.join(", ")}`);
     }
     const query = (raw.query as string).trim();
+    const rest = query.replace(PLACEHOLDER, "");
+    if (rest.includes("{{") || rest.includes("}}")) {
+        throw new QueryFileError(`${where}: the query has a malformed placeholder; write {{name}}`);
+    }
     const used = new Set<string>();
     for (const m of query.matchAll(PLACEHOLDER)) {
         if (!(QUERY_PARAMETER_NAMES as string[]).includes(m[1])) {
@@ -139,10 +143,6 @@ function parseQuery(raw: unknown, index: number, origin: string, seen: Set<strin
     const unused = [...declared].filter((p) => !used.has(p));
     if (undeclared.length > 0 || unused.length > 0) {
         throw new QueryFileError(`${where}: parameters must list exactly the placeholders the query uses (${[...used].sort().join(", ") || "none"}); declared ${[...declared].sort().join(", ") || "none"}`);
-    }
-    const rest = query.replace(PLACEHOLDER, "");
-    if (rest.includes("{{") || rest.includes("}}")) {
-        throw new QueryFileError(`${where}: the query has a malformed placeholder; write {{name}}`);
     }
     if (/^\s*SOURCE\b/i.test(query)) {
         throw new QueryFileError(`${where}: the query must not select log groups (SOURCE); it runs on the cluster's control-plane log group only`);
