@@ -57,7 +57,8 @@ export interface TriageServiceArgs {
     readonly opsItemSource?: string;
     /**
      * Reserved concurrency per function. Defaults to intake 5 (also the intake mapping's maximum
-     * concurrency, at least 2), reply 5, timer 2. Reserving needs unreserved account concurrency.
+     * concurrency, at least 2), reply 5, timer 3 (reply timers, the sweep and the table stream's
+     * follow-ups share it). Reserving needs unreserved account concurrency.
      */
     readonly reservedConcurrency?: { readonly intake?: number; readonly reply?: number; readonly timer?: number };
     /** Steady requests per second the reply endpoint accepts. Defaults to 5. */
@@ -208,7 +209,7 @@ export function resolveTriageArgs(args: TriageServiceArgs): ResolvedTriageArgs {
     const reservedConcurrency = {
         intake: wholeNumber("reservedConcurrency.intake", reserved.intake ?? 5, 2, 1000),
         reply: wholeNumber("reservedConcurrency.reply", reserved.reply ?? 5, 1, 1000),
-        timer: wholeNumber("reservedConcurrency.timer", reserved.timer ?? 2, 1, 1000),
+        timer: wholeNumber("reservedConcurrency.timer", reserved.timer ?? 3, 1, 1000),
     };
     if (typeof args.notificationTopicKeyArn === "string" && !KMS_KEY_ARN.test(args.notificationTopicKeyArn)) {
         throw new TriageArgsError("notificationTopicKeyArn", args.notificationTopicKeyArn, "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)");

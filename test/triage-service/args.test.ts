@@ -32,7 +32,7 @@ describe("TriageService helpers", () => {
             [DEFAULT_SETTINGS.replyWindowSeconds, DEFAULT_SETTINGS.replyGraceSeconds, DEFAULT_SETTINGS.flapCooldownSeconds, DEFAULT_SETTINGS.retryDelaySeconds, DEFAULT_SETTINGS.retentionDays],
         );
         assert.deepEqual([a.sweepIntervalSeconds, a.logRetentionDays, a.opsItemSource, a.tableDeletionProtection], [900, 365, "Vigil", true]);
-        assert.deepEqual(a.reservedConcurrency, { intake: 5, reply: 5, timer: 2 });
+        assert.deepEqual(a.reservedConcurrency, { intake: 5, reply: 5, timer: 3 });
     });
 
     it("writes EventBridge rate expressions in the largest whole unit, singular for one", () => {

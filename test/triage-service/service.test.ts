@@ -175,7 +175,7 @@ describe("TriageService (Pulumi mocks)", function () {
         const expected = {
             intake: { handler: "index.handler", memorySize: 512, timeout: 60, reserved: 5 },
             reply: { handler: "index.replyHandler", memorySize: 256, timeout: 10, reserved: 5 },
-            timer: { handler: "index.timerHandler", memorySize: 512, timeout: 120, reserved: 2 },
+            timer: { handler: "index.timerHandler", memorySize: 512, timeout: 120, reserved: 3 },
         };
         for (const [role, e] of Object.entries(expected)) {
             const i = fn(role).inputs;

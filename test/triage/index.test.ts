@@ -254,7 +254,7 @@ describe("triage Lambda entry points", function () {
 
         const { result: post, output: postLogs } = await captured(() => index.replyHandler(httpEvent("POST", `/r/${confirm}`), CONTEXT));
         assert.equal(post.statusCode, 200);
-        assert.match(post.body ?? "", /An incident has been opened/);
+        assert.match(post.body ?? "", /Your confirmation is recorded; an incident is being opened/);
         assert.equal((await h.store.load(caseIdFor(CRASH)))?.state, "INCIDENT_OPEN");
         const opsItem = ssm.commandCalls(CreateOpsItemCommand)[0].args[0].input;
         assert.deepEqual(JSON.parse(opsItem.OperationalData?.["/aws/dedup"]?.Value ?? "{}"), { dedupString: CRASH });

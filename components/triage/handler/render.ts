@@ -225,8 +225,10 @@ export function confirmPage(record: CaseRecord, outcome: ReplyOutcome): string {
 }
 
 const DONE_TEXT: Record<ReplyOutcome, string> = {
-    "confirmed": "Thank you. An incident has been opened and the operator has been notified.",
-    "late-confirmed": "Thank you. The alert had been resolved; it has been reopened as an incident and the operator notified.",
+    // The reply function only records the answer; the incident is opened moments later from the
+    // case table's stream (or by the sweep), so the page says what is happening, not what has.
+    "confirmed": "Thank you. Your confirmation is recorded; an incident is being opened and the operator notified.",
+    "late-confirmed": "Thank you. The alert had been resolved; your confirmation is recorded and it is being reopened as an incident, with the operator notified.",
     "already-incident": "Thank you. An incident was already open for this alert; your confirmation has been added.",
     "no-impact": "Thank you. The alert has been resolved as having no customer impact.",
     "no-impact-ignored": "Thank you. This alert was no longer waiting for an answer, so nothing changed; your answer has been recorded.",
