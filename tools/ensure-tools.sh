@@ -1,12 +1,13 @@
 #!/bin/sh
 # Makes sure the real Prometheus tools the tests run are installed: promtool and prometheus
 # (Debian package prometheus), amtool and the Alertmanager (prometheus-alertmanager) and
-# node-exporter (prometheus-node-exporter). Installs the Debian packages when it can (root, or
+# node-exporter (prometheus-node-exporter), and openssl (the diagnostics tests make a certificate
+# authority for a real HTTPS API server on loopback). Installs the Debian packages when it can (root, or
 # password-less sudo, and apt-get); otherwise stops and says how to install them.
 set -eu
 
-PACKAGES="prometheus prometheus-alertmanager prometheus-node-exporter"
-BINARIES="promtool prometheus amtool prometheus-alertmanager prometheus-node-exporter"
+PACKAGES="prometheus prometheus-alertmanager prometheus-node-exporter openssl"
+BINARIES="promtool prometheus amtool prometheus-alertmanager prometheus-node-exporter openssl"
 
 missing() {
     out=""
@@ -41,7 +42,8 @@ gone=$(missing)
 if [ -n "$gone" ]; then
     cat >&2 <<MSG
 ensure-tools: still missing:$gone
-The tests run real Prometheus 2.42, Alertmanager 0.25 and node-exporter 1.5 from Debian.
+The tests run real Prometheus 2.42, Alertmanager 0.25 and node-exporter 1.5 from Debian, and
+openssl.
 Install them as root and run the tests again:
 
     apt-get install -y $PACKAGES
