@@ -7,13 +7,18 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Alert } from "../../components/triage/handler/model";
+import { TriageEngine } from "../../components/triage/handler/engine";
+import { caseIdFor, DEFAULT_SETTINGS } from "../../components/triage/handler/lifecycle";
+import { MemoryStore } from "../../components/triage/handler/memoryStore";
+import { Alert, CaseRecord } from "../../components/triage/handler/model";
+import { ManualClock, RecordingIncidents, RecordingNotifier, RecordingTimers } from "../../components/triage/handler/recording";
+import { CheckOutcome, CheckResult, DiagnosticsReport, reportOutcome } from "../../components/triage/handler/diagnostics/report";
 import { parseMessage } from "../../components/triage/handler/normalize";
 import { parseQueryFiles } from "../../components/triage/handler/diagnostics/queries";
 import { queryTexts } from "../../components/triage/handler/diagnostics/querySource";
 import { loadRecordedDiagnostics, RecordedDiagnostics } from "../../components/triage/handler/diagnostics/recorded";
 import { RunnerDeps } from "../../components/triage/handler/diagnostics/runner";
-import { message } from "../triage/support";
+import { IMPACT_TABLE, message } from "../triage/support";
 
 export const SCENARIOS = path.join(__dirname, "..", "fixtures", "diagnostics");
 export const NOW = "2024-05-01T12:00:00.000Z";
@@ -115,5 +120,50 @@ export function makePki(): Pki {
         caPem: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"),
         serverKey: fs.readFileSync(path.join(dir, "server.key"), "utf8"),
         serverCert: fs.readFileSync(path.join(dir, "server.pem"), "utf8"),
+    };
+}
+
+/** A case as the engine leaves it after one message fixture (in-memory store, recording ports, no diagnostics). */
+export async function caseAfter(relative: string, now: string = NOW): Promise<CaseRecord> {
+    const store = new MemoryStore();
+    const engine = new TriageEngine({
+        store,
+        notifier: new RecordingNotifier(),
+        operatorNotifier: new RecordingNotifier(),
+        incidents: new RecordingIncidents(),
+        timers: new RecordingTimers(),
+        clock: new ManualClock(now),
+        impactTable: IMPACT_TABLE,
+        settings: DEFAULT_SETTINGS,
+    });
+    const report = await engine.ingest(message(relative));
+    const record = await store.load(caseIdFor(report.alerts[0].key));
+    if (!record) {
+        throw new Error(`${relative} left no case`);
+    }
+    return record;
+}
+
+/** A check result (defaults: a Kubernetes check that found something). */
+export function check(id: string, outcome: CheckOutcome, summary: string, lines: string[] = [], extra: Partial<CheckResult> = {}): CheckResult {
+    return { id, title: `Check ${id}`, source: "kubernetes", outcome, summary, lines, ...extra };
+}
+
+/** A report for `record` with these checks. */
+export function reportOf(record: CaseRecord, checks: CheckResult[], extra: Partial<DiagnosticsReport> = {}): DiagnosticsReport {
+    return {
+        version: 1,
+        episode: record.episode,
+        reason: record.state === "INCIDENT_OPEN" ? "incident" : "notification",
+        requestedAt: NOW,
+        startedAt: NOW,
+        finishedAt: "2024-05-01T12:00:07.000Z",
+        budgetSeconds: 60,
+        cluster: record.cluster,
+        level: record.alert?.level ?? "cluster",
+        outcome: reportOutcome(checks),
+        checks,
+        guidance: { ...(record.alert?.runbookUrl ? { runbookUrl: record.alert.runbookUrl } : {}), mitigations: [...(record.alert?.mitigations ?? [])] },
+        ...extra,
     };
 }
