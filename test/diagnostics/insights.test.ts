@@ -56,13 +56,14 @@ const denied = (action: string) =>
 describe("diagnostics: Logs Insights queries (SDK client with recorded answers)", function () {
     this.timeout(10_000);
     // Installed in `before`: a client mock is process-wide and would catch other files' clients.
-    let logs: ReturnType<typeof mockClient<CloudWatchLogsClient>>;
+    const mockLogs = () => mockClient(CloudWatchLogsClient);
+    let logs: ReturnType<typeof mockLogs>;
     /** GetQueryResults answers by query id, in order (the last repeats). */
     let scripts: Map<string, Partial<GetQueryResultsCommandOutput>[]>;
     let polls: string[];
 
     before(() => {
-        logs = mockClient(CloudWatchLogsClient);
+        logs = mockLogs();
     });
 
     beforeEach(() => {
