@@ -80,12 +80,14 @@ export class HttpsKubernetesApi implements KubernetesApi {
             let stopped = false;
             const finish = () => {
                 const body = Buffer.concat(chunks);
-                const start = keepTail !== undefined && body.length > keepTail ? body.length - keepTail : 0;
-                // Drop a split multi-byte character at the cut.
-                let text = body.subarray(start).toString("utf8");
+                let start = keepTail !== undefined && body.length > keepTail ? body.length - keepTail : 0;
                 if (start > 0) {
-                    text = text.replace(/^\uFFFD+/, "");
+                    // Do not start inside a multi-byte character: skip its continuation bytes.
+                    while (start < body.length && (body[start] & 0xc0) === 0x80) {
+                        start++;
+                    }
                 }
+                const text = body.subarray(start).toString("utf8");
                 const dropped = total - (body.length - start);
                 resolve({ status: res.statusCode ?? 0, body: text, ...(dropped > 0 ? { droppedBytes: dropped } : {}) });
             };
