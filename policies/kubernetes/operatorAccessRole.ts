@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ROLE_TYPES } from "../lib/kubernetes";
 import { forVigilTypes } from "../lib/policy";
-import { isCustomerGrant, READ_VERBS, roleRules } from "../lib/rbac";
+import { isCustomerGrant, isDiagnosticsGrant, READ_VERBS, roleRules } from "../lib/rbac";
 import { describe } from "../lib/resources";
 
 interface AccessRoleConfig {
@@ -34,6 +34,9 @@ export const kubernetesOperatorAccessRole: ResourceValidationPolicy = {
     validateResource: forVigilTypes(ROLE_TYPES, (props, args, report) => {
         if (!isCustomerGrant(props)) {
             args.notApplicable("the role is not the customer's grant to the operator (vigil-kubernetes-rbac-read-only checks it)");
+        }
+        if (isDiagnosticsGrant(props)) {
+            args.notApplicable("the role is the customer's read-only grant to Vigil's diagnostics (vigil-kubernetes-rbac-read-only checks it)");
         }
         const { writableResources } = args.getConfig<AccessRoleConfig>();
         const what = describe(args);

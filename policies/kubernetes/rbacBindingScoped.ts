@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { BINDING_TYPES, OPERATOR_GROUPS_SCHEMA, OPERATOR_NAMESPACE_SCHEMA } from "../lib/kubernetes";
 import { forVigilTypes } from "../lib/policy";
-import { isCustomerGrant } from "../lib/rbac";
+import { DIAGNOSTICS_GROUP, isCustomerGrant, isDiagnosticsGrant } from "../lib/rbac";
 import { describe } from "../lib/resources";
 
 interface BindingConfig {
@@ -26,6 +26,9 @@ export const kubernetesRbacBindingScoped: ResourceValidationPolicy = {
         const { operatorNamespace, operatorGroups } = args.getConfig<BindingConfig>();
         const what = describe(args);
         const grant = isCustomerGrant(props);
+        // The customer's grant binds the operator's group, or (its read-only diagnostics grant) only the diagnostics role's.
+        const diagnostics = isDiagnosticsGrant(props);
+        const groups = diagnostics ? [DIAGNOSTICS_GROUP] : grant ? operatorGroups : [];
         const role = String(props.roleRef?.name ?? "");
         if (POWERFUL_ROLES.includes(role) || role.startsWith("system:")) {
             report(`The ${what} binds the built-in role ${JSON.stringify(role)}; bind a role of Vigil's own.`);
@@ -40,11 +43,11 @@ export const kubernetesRbacBindingScoped: ResourceValidationPolicy = {
                 if (s.namespace !== operatorNamespace) {
                     report(`The ${what} binds the service account ${JSON.stringify(name)} of namespace ${JSON.stringify(s.namespace ?? null)}; Vigil binds only service accounts of ${operatorNamespace}.`);
                 }
-            } else if (s?.kind === "Group" && grant && operatorGroups.includes(name)) {
+            } else if (s?.kind === "Group" && groups.includes(name)) {
                 continue;
             } else {
                 report(
-                    `The ${what} binds the ${String(s?.kind)} ${JSON.stringify(name)}${BROAD_GROUPS.includes(name) ? ", a group that reaches far beyond Vigil" : ""}; Vigil binds only service accounts of ${operatorNamespace}${grant ? ` and the operator's group (${operatorGroups.join(", ")})` : ""}.`,
+                    `The ${what} binds the ${String(s?.kind)} ${JSON.stringify(name)}${BROAD_GROUPS.includes(name) ? ", a group that reaches far beyond Vigil" : ""}; Vigil binds only service accounts of ${operatorNamespace}${groups.length > 0 ? ` and the ${diagnostics ? "diagnostics role's" : "operator's"} group (${groups.join(", ")})` : ""}.`,
                 );
             }
         }

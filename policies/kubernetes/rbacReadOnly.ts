@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { ROLE_TYPES } from "../lib/kubernetes";
 import { forVigilTypes } from "../lib/policy";
-import { isCustomerGrant, READ_VERBS, roleRules } from "../lib/rbac";
+import { isCustomerGrant, isDiagnosticsGrant, READ_VERBS, roleRules } from "../lib/rbac";
 import { describe } from "../lib/resources";
 
 interface ReadOnlyConfig {
@@ -33,7 +33,8 @@ export const kubernetesRbacReadOnly: ResourceValidationPolicy = {
     },
     remediationSteps: "Keep the verbs to get, list and watch, and drop secrets from the resources.",
     validateResource: forVigilTypes(ROLE_TYPES, (props, args, report) => {
-        if (isCustomerGrant(props)) {
+        // The customer's grant to the diagnostics function is read-only like Vigil's own roles.
+        if (isCustomerGrant(props) && !isDiagnosticsGrant(props)) {
             args.notApplicable("the role is the customer's grant to the operator (vigil-kubernetes-operator-access-role checks it)");
         }
         const { allowedVerbs, allowSecretsRead } = args.getConfig<ReadOnlyConfig>();

@@ -3,6 +3,8 @@
 import { raci } from "./raci";
 import { LABEL_ACTIVITY, labelsOf } from "./resources";
 
+const LABEL_COMPONENT = "app.kubernetes.io/component";
+
 export interface PolicyRule {
     readonly apiGroups: readonly string[];
     readonly resources: readonly string[];
@@ -34,4 +36,17 @@ export const READ_VERBS = ["get", "list", "watch"];
 export function isCustomerGrant(props: Record<string, any>): boolean {
     const activity = raci().byId.get(String(labelsOf(props)[LABEL_ACTIVITY] ?? ""));
     return activity?.responsible === "customer";
+}
+
+/** `app.kubernetes.io/component` of the customer's read-only grant to Vigil's diagnostics function. */
+export const DIAGNOSTICS_GRANT_COMPONENT = "diagnostics-access";
+/** The Kubernetes group of the diagnostics role's access entry (CustomerAccess `diagnosticsRoleArn`). */
+export const DIAGNOSTICS_GROUP = "vigil-diagnostics";
+
+/**
+ * Whether an RBAC object is the customer's grant to Vigil's diagnostics function rather than to the
+ * operator: it is judged as one of Vigil's own read-only identities, not as the operator's role.
+ */
+export function isDiagnosticsGrant(props: Record<string, any>): boolean {
+    return isCustomerGrant(props) && labelsOf(props)[LABEL_COMPONENT] === DIAGNOSTICS_GRANT_COMPONENT;
 }
