@@ -12,7 +12,8 @@ export const MAX_SUBJECT = 99;
 /** OpsCenter field limits (CreateOpsItem). */
 export const OPSITEM_TITLE_MAX = 1024;
 export const OPSITEM_DESCRIPTION_MAX = 2048;
-export const OPSITEM_DATA_VALUE_MAX = 20 * 1024;
+/** An operational data value: "a maximum size of 20 KB"; AWS does not say 1,000 or 1,024, so the smaller. */
+export const OPSITEM_DATA_VALUE_MAX = 20_000;
 
 export function subject(prefix: string, record: Pick<CaseRecord, "title" | "cluster">): string {
     const where = record.cluster ? ` (${record.cluster})` : "";
