@@ -167,7 +167,8 @@ describe("diagnostics: Logs Insights queries (SDK client with recorded answers)"
         const started = Date.now();
         const results = await runQueries(context({ deadline: Deadline.in(300), pollMs: 20 }), runs(def("slow"), def("quick")));
         const elapsed = Date.now() - started;
-        assert.ok(elapsed >= 250 && elapsed < 1000, `took ${elapsed} ms with a 300 ms budget`);
+        // Without the budget the query would poll for ever; the upper bound leaves room for a loaded CI machine.
+        assert.ok(elapsed >= 250 && elapsed < 3000, `took ${elapsed} ms with a 300 ms budget`);
         const c = byId(results);
         assert.equal(c["logs:pod/slow"].outcome, "timed-out");
         assert.match(c["logs:pod/slow"].summary, /^the query was still running when the diagnostics budget ran out \(window .*\); it was stopped$/);

@@ -164,7 +164,8 @@ describe("diagnostics: the HTTPS Kubernetes client against a real TLS server on 
         const api = client({ timeoutMs: 200 });
         const started = Date.now();
         await assert.rejects(api.get({ path: "/slow" }), /no answer within 200 ms/);
-        assert.ok(Date.now() - started < 1500);
+        // The server never answers: only the 200 ms timeout ends the request (room left for a loaded machine).
+        assert.ok(Date.now() - started < 3000);
         const viaFetch = await fetchText(api, { path: "/slow" }, Deadline.in(5000));
         assert.ok(!viaFetch.ok && viaFetch.outcome === "failed");
         assert.match(viaFetch.reason, /no answer within 200 ms \(an API endpoint that is private, or public only to some CIDRs, cannot be reached from the diagnostics function\)$/);

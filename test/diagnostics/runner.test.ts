@@ -126,7 +126,8 @@ describe("diagnostics: runs against recorded answers", function () {
         const started = Date.now();
         const report = await runDiagnostics(input(BURN, "incident"), runnerDeps(recorded, { budgetMs: 1200 }));
         const elapsed = Date.now() - started;
-        assert.ok(elapsed < 2500, `the run took ${elapsed} ms with a 1200 ms budget`);
+        // Below the API server's 5 s delay (so the budget, not the answer, ended it), with room for a loaded machine.
+        assert.ok(elapsed < 4000, `the run took ${elapsed} ms with a 1200 ms budget`);
         const c = byId(report.checks);
         assert.equal(c["apiserver-health"].outcome, "timed-out");
         assert.match(c["apiserver-health"].summary, /GET \/readyz\?verbose=true: no answer within the diagnostics time budget/);
