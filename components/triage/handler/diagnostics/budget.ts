@@ -11,6 +11,12 @@ export class DeadlineExceeded extends Error {
 }
 
 export class Deadline {
+    /**
+     * Set when a race's timer fired. Node's timers can fire a millisecond before Date.now() reaches
+     * `at`; without this, a call started right after a timed-out one could still run and answer.
+     */
+    private passed = false;
+
     /** @param at epoch milliseconds (wall clock) */
     constructor(readonly at: number) {}
 
@@ -19,7 +25,7 @@ export class Deadline {
     }
 
     remainingMs(): number {
-        return Math.max(0, this.at - Date.now());
+        return this.passed ? 0 : Math.max(0, this.at - Date.now());
     }
 
     expired(): boolean {
@@ -36,7 +42,10 @@ export class Deadline {
         }
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new DeadlineExceeded(what)), remaining);
+            timer = setTimeout(() => {
+                this.passed = true;
+                reject(new DeadlineExceeded(what));
+            }, remaining);
         });
         try {
             return await Promise.race([promise, timeout]);
@@ -48,9 +57,14 @@ export class Deadline {
 
     /** Waits `ms` (or until the deadline, whichever is first). */
     async sleep(ms: number): Promise<void> {
-        const wait = Math.min(ms, this.remainingMs());
+        const remaining = this.remainingMs();
+        const wait = Math.min(ms, remaining);
         if (wait > 0) {
             await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+        if (wait === remaining) {
+            // Slept until the deadline: it is over, whatever the clock reads (see `passed`).
+            this.passed = true;
         }
     }
 }
