@@ -13,7 +13,8 @@ export class PromQLError extends Error {
     }
 }
 
-function unquote(literal: string): string {
+/** The value of a PromQL string literal (double-, single- or back-quoted), as written in the expression. */
+export function unquote(literal: string): string {
     const quote = literal[0];
     const body = literal.slice(1, -1);
     if (quote === "`") {
@@ -23,6 +24,23 @@ function unquote(literal: string): string {
     // label names are covered by JSON's, after turning a single-quoted string into a double-quoted one.
     const asJson = quote === "'" ? `"${body.replace(/\\'/g, "'").replace(/"/g, '\\"')}"` : literal;
     return JSON.parse(asJson) as string;
+}
+
+/** A label matcher's operator. */
+export type MatchOp = "=" | "!=" | "=~" | "!~";
+
+/** Whether a label value satisfies a matcher as Prometheus evaluates it: regexes are anchored. */
+export function labelMatches(op: MatchOp, pattern: string, actual: string): boolean {
+    switch (op) {
+        case "=":
+            return actual === pattern;
+        case "!=":
+            return actual !== pattern;
+        case "=~":
+            return new RegExp(`^(?:${pattern})$`).test(actual);
+        case "!~":
+            return !new RegExp(`^(?:${pattern})$`).test(actual);
+    }
 }
 
 function children(node: SyntaxNode): SyntaxNode[] {

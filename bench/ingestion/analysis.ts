@@ -4,6 +4,7 @@
 
 import { parser } from "@prometheus-io/lezer-promql";
 import type { SyntaxNode } from "@lezer/common";
+import { labelMatches, MatchOp, unquote } from "../../components/promql";
 import { Labels, QueueRecord } from "./remoteWrite";
 
 /** AMP's published first ingestion tier (https://aws.amazon.com/prometheus/pricing/). */
@@ -50,7 +51,6 @@ export function seriesAt(queue: QueueRecord, t: number, job: string): Labels[] {
 
 // ---- selectors --------------------------------------------------------------------------------
 
-export type MatchOp = "=" | "!=" | "=~" | "!~";
 
 export interface Matcher {
     readonly label: string;
@@ -61,16 +61,6 @@ export interface Matcher {
 export interface Selector {
     readonly name: string;
     readonly matchers: readonly Matcher[];
-}
-
-function unquote(literal: string): string {
-    const quote = literal[0];
-    const body = literal.slice(1, -1);
-    if (quote === "`") {
-        return body;
-    }
-    const asJson = quote === "'" ? `"${body.replace(/\\'/g, "'").replace(/"/g, '\\"')}"` : literal;
-    return JSON.parse(asJson) as string;
 }
 
 const OPS: Record<string, MatchOp> = { EqlSingle: "=", Neq: "!=", EqlRegex: "=~", NeqRegex: "!~" };
@@ -148,17 +138,7 @@ export function matches(selector: Selector, labels: Labels): boolean {
         if (m.value.includes(GRAFANA_PLACEHOLDER)) {
             return true;
         }
-        const actual = labels[m.label] ?? "";
-        switch (m.op) {
-            case "=":
-                return actual === m.value;
-            case "!=":
-                return actual !== m.value;
-            case "=~":
-                return new RegExp(`^(?:${m.value})$`).test(actual);
-            case "!~":
-                return !new RegExp(`^(?:${m.value})$`).test(actual);
-        }
+        return labelMatches(m.op, m.value, labels[m.label] ?? "");
     });
 }
 

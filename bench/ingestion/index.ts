@@ -14,7 +14,8 @@ import { NODE_EXPORTER_ARGS } from "../../components/cluster/values";
 import { loadProject } from "../../tools/offline/stackConfig";
 import { parseDuration } from "../../stacks/config";
 import { formatNumber, Result } from "../lib/results";
-import { freePort, httpOk, Scope, stopProcess, waitFor } from "../lib/scope";
+import { freePort } from "../../tools/loopback";
+import { httpOk, Scope, stopProcess, waitFor } from "../lib/scope";
 import { AMP_INGESTION_PRICE, countScrape, Counted, HOURS_PER_MONTH, largestFamilies, matches, monthlyIngestionUsd, samplesPerMonth, scrapeTimestamps, Selector, selectors, seriesAt } from "./analysis";
 import { RemoteWriteReceiver } from "./remoteWrite";
 

@@ -5,30 +5,7 @@
 
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import * as protobuf from "protobufjs";
-
-// snappyjs has no type declarations.
-const snappy = require("snappyjs") as { uncompress(data: Uint8Array): Uint8Array; compress(data: Uint8Array): Uint8Array };
-
-/** The fields of prometheus/prompb (types.proto, remote.proto) read here; others are skipped. */
-const PROMPB = protobuf.Root.fromJSON({
-    nested: {
-        prometheus: {
-            nested: {
-                WriteRequest: { fields: { timeseries: { rule: "repeated", type: "TimeSeries", id: 1 } } },
-                TimeSeries: {
-                    fields: {
-                        labels: { rule: "repeated", type: "Label", id: 1 },
-                        samples: { rule: "repeated", type: "Sample", id: 2 },
-                    },
-                },
-                Label: { fields: { name: { type: "string", id: 1 }, value: { type: "string", id: 2 } } },
-                Sample: { fields: { value: { type: "double", id: 1 }, timestamp: { type: "int64", id: 2 } } },
-            },
-        },
-    },
-});
-const WRITE_REQUEST = PROMPB.lookupType("prometheus.WriteRequest");
+import { decodeWrite, encodeWrite } from "../../tools/prompb";
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -40,26 +17,12 @@ export interface DecodedSeries {
 
 /** Decodes one remote-write request body. */
 export function decodeWriteRequest(body: Uint8Array): DecodedSeries[] {
-    const message = WRITE_REQUEST.toObject(WRITE_REQUEST.decode(snappy.uncompress(body)), { longs: Number, defaults: true, arrays: true }) as {
-        timeseries: { labels: { name: string; value: string }[]; samples: { timestamp: number }[] }[];
-    };
-    return message.timeseries.map((ts) => ({
-        labels: Object.fromEntries(ts.labels.map((l) => [l.name, l.value])),
-        timestamps: ts.samples.map((s) => s.timestamp),
-    }));
+    return decodeWrite(body).timeseries.map((ts) => ({ labels: ts.labels, timestamps: ts.samples.map((s) => s.timestamp) }));
 }
 
 /** Encodes a request body (tests of the receiver and the analysis). */
 export function encodeWriteRequest(series: readonly { labels: Labels; timestamps: readonly number[] }[]): Uint8Array {
-    const message = WRITE_REQUEST.fromObject({
-        timeseries: series.map((s) => ({
-            labels: Object.entries(s.labels)
-                .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-                .map(([name, value]) => ({ name, value })),
-            samples: s.timestamps.map((timestamp) => ({ value: 1, timestamp })),
-        })),
-    });
-    return snappy.compress(WRITE_REQUEST.encode(message).finish());
+    return encodeWrite(series.map((s) => ({ labels: s.labels, samples: s.timestamps.map((timestamp) => ({ value: 1, timestamp })) })));
 }
 
 /** A stable identity for a label set. */

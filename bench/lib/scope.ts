@@ -5,7 +5,6 @@
 
 import { ChildProcess, spawn, SpawnOptions } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -118,18 +117,6 @@ export class Scope {
     }
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 /** Polls `check` every 100 ms until it returns true; fails after `timeoutMs` or when `child` exits. */
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, child?: ChildProcess, logFile?: string): Promise<void> {

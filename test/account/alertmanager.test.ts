@@ -16,6 +16,7 @@ import {
     splitDefinition,
     TEMPLATE_FILE,
 } from "../../components/account";
+import { freePort } from "../../tools/loopback";
 import { amtool, requireTool, runTool } from "../support/tools";
 
 const ARGS: AlertmanagerArgs = {
@@ -266,13 +267,6 @@ describe("alert manager definition (C1, C2)", function () {
         let amPort = 0;
         let log = "";
 
-        async function freePort(): Promise<number> {
-            const server = http.createServer();
-            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-            const { port } = server.address() as AddressInfo;
-            await new Promise((resolve) => server.close(resolve));
-            return port;
-        }
 
         async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
             const deadline = Date.now() + timeoutMs;

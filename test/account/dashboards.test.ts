@@ -9,6 +9,7 @@ import * as yaml from "js-yaml";
 import { parser } from "@prometheus-io/lezer-promql";
 import { dashboardConfig, dashboardUid } from "../../components/account";
 import { Dashboard, dashboardMetricNames, dashboardQueries, loadDashboards, substituteGrafanaVariables } from "../../components/metrics";
+import { freePort } from "../../tools/loopback";
 import { promtool, requireTool } from "../support/tools";
 
 /** The scrape job names of contract C3. */
@@ -114,13 +115,6 @@ function families(exposition: string): Set<string> {
     return names;
 }
 
-async function freePort(): Promise<number> {
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-}
 
 async function scrape(url: string, log: () => string, timeoutMs = 20_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;

@@ -16,7 +16,8 @@ import * as yaml from "js-yaml";
 import { prometheusConfig } from "../../components/cluster/scrape";
 import { dashboardMetricNames, keepList, loadDashboards, loadRuleFiles, recordedMetricNames, ruleMetricNames } from "../../components/metrics";
 import { requireTool } from "../support/tools";
-import { exposition, freePort, Running, start, stop, waitFor } from "./processes";
+import { freePort } from "../../tools/loopback";
+import { exposition, Running, start, stop, waitFor } from "./processes";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "metrics");
 /** Series Prometheus makes for every target itself; the exporter must not expose them. */

@@ -13,7 +13,8 @@ import { allRules, keepList, loadRuleFiles, ruleMetricNames } from "../../compon
 import { KUBE_STATE_METRICS_TELEMETRY_PREFIX, kubeStateMetricsAllowlist, ScrapeConfig, scrapeJobs } from "../../components/cluster/scrape";
 import { KUBE_STATE_METRICS_COLLECTORS, KUBE_STATE_METRICS_LABELS, kubeStateMetricsLabelsAllowlist, kubeStateMetricsValues } from "../../components/cluster/values";
 import { requireTool } from "../support/tools";
-import { exposition, freePort, query, Running, start, stop, vectorSelectors, waitFor } from "./processes";
+import { freePort } from "../../tools/loopback";
+import { exposition, query, Running, start, stop, vectorSelectors, waitFor } from "./processes";
 
 const NAMESPACE = "vigil-monitoring";
 const ksmJob = (): ScrapeConfig => {

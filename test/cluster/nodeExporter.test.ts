@@ -7,7 +7,8 @@ import * as assert from "node:assert/strict";
 import { loadRuleFiles, ruleMetricNames } from "../../components/metrics";
 import { ENA_ALLOWANCE_STATS, ETHTOOL_METRICS_INCLUDE, NODE_EXPORTER_ARGS, nodeExporterValues } from "../../components/cluster/values";
 import { requireTool } from "../support/tools";
-import { freePort, Running, start, stop } from "./processes";
+import { freePort } from "../../tools/loopback";
+import { Running, start, stop } from "./processes";
 
 const NODE_EXPORTER = "prometheus-node-exporter";
 

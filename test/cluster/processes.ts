@@ -6,18 +6,6 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { parser } from "@prometheus-io/lezer-promql";
 
-/** A port nothing listens on (127.0.0.1). */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 /** A child process with its combined output. */
 export interface Running {

@@ -37,10 +37,10 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { keepList } from "../../../components/metrics";
+import { freePort } from "../../../tools/loopback";
 import { createTableInput, DynamoStore, REPLY_WORK_FILTER, TABLE_DEFINITION } from "../../../components/triage/handler/dynamoStore";
 import {
     ACCOUNT_ID,
@@ -119,17 +119,6 @@ function credentials(name: string): { accessKeyId: string; secretAccessKey: stri
     return { accessKeyId: `AKIAE2E${name.toUpperCase()}${randomBytes(3).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(30).toString("base64") };
 }
 
-/** A free loopback port (the kernel's choice; the server binds it right after). */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 async function httpOk(url: string): Promise<boolean> {
     try {

@@ -9,44 +9,8 @@
 
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import * as protobuf from "protobufjs";
+import { decodeWrite, encodeWrite } from "../../../tools/prompb";
 import { verifySigV4 } from "./sigv4";
-
-// snappyjs has no type declarations.
-const snappy = require("snappyjs") as { uncompress(data: Uint8Array): Uint8Array; compress(data: Uint8Array): Uint8Array };
-
-/** The fields of prometheus/prompb (types.proto, remote.proto) the receiver reads; others are skipped. */
-const PROMPB = protobuf.Root.fromJSON({
-    nested: {
-        prometheus: {
-            nested: {
-                WriteRequest: {
-                    fields: {
-                        timeseries: { rule: "repeated", type: "TimeSeries", id: 1 },
-                        metadata: { rule: "repeated", type: "MetricMetadata", id: 3 },
-                    },
-                },
-                TimeSeries: {
-                    fields: {
-                        labels: { rule: "repeated", type: "Label", id: 1 },
-                        samples: { rule: "repeated", type: "Sample", id: 2 },
-                    },
-                },
-                Label: { fields: { name: { type: "string", id: 1 }, value: { type: "string", id: 2 } } },
-                Sample: { fields: { value: { type: "double", id: 1 }, timestamp: { type: "int64", id: 2 } } },
-                MetricMetadata: {
-                    fields: {
-                        type: { type: "int32", id: 1 },
-                        metric_family_name: { type: "string", id: 2 },
-                        help: { type: "string", id: 4 },
-                        unit: { type: "string", id: 5 },
-                    },
-                },
-            },
-        },
-    },
-});
-const WRITE_REQUEST = PROMPB.lookupType("prometheus.WriteRequest");
 
 export interface Series {
     readonly labels: Readonly<Record<string, string>>;
@@ -61,27 +25,13 @@ export interface DecodedWrite {
 
 /** Decodes one remote-write request body. */
 export function decodeWriteRequest(body: Uint8Array): DecodedWrite {
-    const message = WRITE_REQUEST.toObject(WRITE_REQUEST.decode(snappy.uncompress(body)), { longs: Number, defaults: true, arrays: true }) as {
-        timeseries: { labels: { name: string; value: string }[]; samples: unknown[] }[];
-        metadata: { metric_family_name: string }[];
-    };
-    return {
-        series: message.timeseries.map((ts) => ({ labels: Object.fromEntries(ts.labels.map((l) => [l.name, l.value])), samples: ts.samples.length })),
-        metadata: message.metadata.map((m) => m.metric_family_name),
-    };
+    const write = decodeWrite(body);
+    return { series: write.timeseries.map((ts) => ({ labels: ts.labels, samples: ts.samples.length })), metadata: write.metadata };
 }
 
 /** Encodes a remote-write request body (for tests of the receiver). */
 export function encodeWriteRequest(series: readonly { labels: Readonly<Record<string, string>>; value: number; timestamp: number }[]): Uint8Array {
-    const message = WRITE_REQUEST.fromObject({
-        timeseries: series.map((s) => ({
-            labels: Object.entries(s.labels)
-                .sort(([a], [b]) => (a < b ? -1 : 1))
-                .map(([name, value]) => ({ name, value })),
-            samples: [{ value: s.value, timestamp: s.timestamp }],
-        })),
-    });
-    return snappy.compress(WRITE_REQUEST.encode(message).finish());
+    return encodeWrite(series.map((s) => ({ labels: s.labels, samples: [{ value: s.value, timestamp: s.timestamp }] })));
 }
 
 export interface RemoteWriteReceiverOptions {
