@@ -4,6 +4,9 @@
 // nodes set; events.ts `clusterFromTags` knows them).
 
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
+
+// The deployed module (lambda.ts) loads this file on first use; the client comes with it.
+export { EC2Client };
 import { clusterFromTags } from "./events";
 import { NodeDirectory } from "./ports";
 

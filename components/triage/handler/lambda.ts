@@ -8,11 +8,30 @@
 //     may touch nothing but the table.
 // Tests, replay and the local pipeline import index.ts directly and wire their own ports.
 
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { Ec2NodeDirectory } from "./ec2";
-import { configurePorts } from "./index";
+//
+// Loading an AWS SDK client costs a cold start tens to hundreds of milliseconds (EC2's the most):
+// the EC2 directory and the diagnostics function's module (EKS, CloudWatch Logs, the credential
+// chain) are loaded on first use, so the engine's functions never load what only EC2 node events
+// or diagnostics need. esbuild keeps these internal imports in the bundle, evaluated lazily.
 
-configurePorts({ nodes: new Ec2NodeDirectory(new EC2Client({})), deferReplyWork: true });
+import type { Context } from "aws-lambda";
+import { configurePorts } from "./index";
+import { NodeDirectory } from "./ports";
+
+let ec2Directory: Promise<NodeDirectory> | undefined;
+const nodes: NodeDirectory = {
+    clusterOfInstance: async (instanceId) => {
+        ec2Directory ??= import("./ec2").then(({ Ec2NodeDirectory, EC2Client }) => new Ec2NodeDirectory(new EC2Client({})));
+        return (await ec2Directory).clusterOfInstance(instanceId);
+    },
+};
+
+configurePorts({ nodes, deferReplyWork: true });
 
 export { handler, replyHandler, timerHandler } from "./index";
-export { diagnosticsHandler } from "./diagnostics/handler";
+
+/** The diagnostics function's entry point (diagnostics/handler.ts), loaded on its first invocation. */
+export async function diagnosticsHandler(event: unknown, context?: Context): ReturnType<typeof import("./diagnostics/handler").diagnosticsHandler> {
+    const module = await import("./diagnostics/handler");
+    return module.diagnosticsHandler(event, context);
+}
