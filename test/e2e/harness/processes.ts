@@ -133,8 +133,10 @@ export class Processes {
         const deadline = Date.now() + timeoutMs;
         const failure = (why: string) => new ProcessStartError(`${options.name} ${why}; log ${managed.logFile}:\n${managed.tail()}`);
         let lastError = "";
-        while (Date.now() < deadline) {
-            const early = await Promise.race([spawnError, new Promise<undefined>((r) => setTimeout(r, 200, undefined))]);
+        // Poll every 200 ms, but never past the deadline: a check after it would let a process that
+        // got ready late count as ready in time.
+        for (let remaining = timeoutMs; remaining > 0; remaining = deadline - Date.now()) {
+            const early = await Promise.race([spawnError, new Promise<undefined>((r) => setTimeout(r, Math.min(200, remaining), undefined))]);
             if (early) {
                 throw failure(`could not be started (${early.message}); is it installed? (tools/ensure-tools.sh)`);
             }
