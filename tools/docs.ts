@@ -284,6 +284,15 @@ export function readableTemplate(text: string): string {
 
 const SEVERITY_ORDER: readonly string[] = SEVERITIES;
 
+/** Text shown under a level's heading, before its table. */
+export const LEVEL_NOTES: Readonly<Partial<Record<(typeof LEVELS)[number], string>>> = {
+    pipeline: `AMP rule-evaluation failures are watched by the CloudWatch alarm \`amp-rule-evaluation-failures\`
+(full name \`<name>-pipeline-amp-rule-evaluation-failures\`), not by a Prometheus rule: the rules run in
+the workspace's ruler, whose failures AMP reports to CloudWatch, not as series in the workspace. The
+other pipeline alarms watch notification delivery (alert manager, SNS, EventBridge), ingestion and
+the heartbeat (README, "Account-level monitoring").`,
+};
+
 const INTRO = `Vigil ships these alerts for every monitored EKS cluster. They are evaluated by the Amazon
 Managed Service for Prometheus (AMP) workspace's ruler, one rule group namespace per file in
 \`rules/\`, and every one of them has promtool tests in \`rules/tests/\` that show it silent before
@@ -312,7 +321,21 @@ coredns-mixin alerts these started from:
   \`KubeSchedulerDown\`/\`KubeControllerManagerDown\` target checks (EKS runs those components; they
   fire falsely on every EKS cluster); \`KubeletClientCertificateExpiration\` and
   \`KubeletClientCertificateRenewalErrors\` (EKS kubelets authenticate with IAM tokens);
-  \`KubeNodeUnreachable\` (folded into the two NotReady alerts).
+  \`KubeNodeUnreachable\` (folded into the two NotReady alerts); \`KubeAPIInstanceUnreachable\` (the
+  collector scrapes each API server endpoint, but the instances are EKS's to run and replace, so one
+  failing is nothing an operator can act on - \`KubeAPIDown\`, \`KubeAPIErrorsHigh\` and the burn
+  alerts report what clients feel); \`KubeSchedulerInstanceUnreachable\` and
+  \`KubeControllerManagerInstanceUnreachable\` (one EKS metrics endpoint per cluster, watched by the
+  \`...MetricsUnavailable\` alerts); \`KubeProxyDown\` and \`KubeProxyInstanceUnreachable\` (the EKS
+  kube-proxy serves its metrics on 127.0.0.1 by default, so the collector has no kube-proxy job);
+  \`KubeStateMetricsShardingMismatch\` and \`KubeStateMetricsShardsMissing\` (Vigil runs one unsharded
+  kube-state-metrics); \`NodeTextFileCollectorScrapeError\` (Vigil puts no files in node-exporter's
+  textfile directory); \`NodeSystemdServiceFailed\` and \`NodeSystemdServiceCrashlooping\` (node-exporter's
+  systemd collector is off by default and not enabled here); \`NodeRAIDDegraded\` and
+  \`NodeRAIDDiskFailure\` (EBS volumes are redundant underneath, and the only software RAID EKS nodes
+  build is RAID0 over instance-store disks, with no redundancy to lose); \`NodeBondingDegraded\` (EC2
+  network interfaces are not bonded); \`InfoInhibitor\` (it exists to mute \`info\` alerts through an
+  inhibition rule; Vigil's \`info\` alerts all have impact \`none\`, which the triage engine closes).
 - *Replaced for EKS:* scheduler and controller-manager alerts read the EKS metrics endpoints and stay
   silent on clusters older than 1.28, where those jobs do not exist. The kube-prometheus
   \`AwsVpcCniWarmIPsLow\` (fires for every full node of a small instance type) is judged per cluster,
@@ -332,10 +355,14 @@ coredns-mixin alerts these started from:
   never both; \`KubePodNotReady\` covers running pods, \`KubePodPending\` pending ones;
   \`KubeContainerWaiting\` leaves crash loops and image pulls to their own, faster alerts; replica
   mismatches leave fully unavailable Deployments and not-ready StatefulSet pods to
-  \`KubeDeploymentUnavailable\` and \`KubeStatefulSetDown\`.
+  \`KubeDeploymentUnavailable\` and \`KubeStatefulSetDown\`. \`KubeletInstanceUnreachable\` (one kubelet
+  not scraped; upstream's \`up == 0\`) stays silent while its node is NotReady (the NotReady alerts
+  report it) and while no kubelet of the cluster is scraped (\`KubeletDown\` reports that once).
 - *API server objective:* 99% of requests neither fail nor exceed their latency objective, burned
-  over four windows (1h, 6h, 1d, 3d - one alert each); the long windows are computed from recorded
-  5-minute rates, which keeps the workspace's query cost low.
+  over four windows (1h, 6h, 1d, 3d): upstream's one \`KubeAPIErrorBudgetBurn\` is four alerts here,
+  \`KubeAPIErrorBudgetBurn1h\`, \`KubeAPIErrorBudgetBurn6h\`, \`KubeAPIErrorBudgetBurn1d\` and
+  \`KubeAPIErrorBudgetBurn3d\` (each still labelled \`long\` and \`short\`); the long windows are
+  computed from recorded 5-minute rates, which keeps the workspace's query cost low.
 - *The managed-service baseline* (\`KubeContainerOOMKilled\`, \`KubeJobFailed\`, \`KubeStatefulSetDown\`)
   keeps the documented thresholds; \`KubeStatefulSetDown\` therefore also fires during a rolling
   update whose pods take more than a minute to become ready.
@@ -381,7 +408,8 @@ export function renderAlertsDoc(files: readonly RuleFile[]): string {
         if (of.length === 0) {
             continue;
         }
-        out.push("", `## ${level}`, "", "| alert | severity | impact | for | summary | file |", "| --- | --- | --- | --- | --- | --- |");
+        const note = LEVEL_NOTES[level];
+        out.push("", `## ${level}`, "", ...(note ? [note, ""] : []), "| alert | severity | impact | for | summary | file |", "| --- | --- | --- | --- | --- | --- |");
         for (const r of of) {
             out.push(`| [${r.alert}](${r.runbook}) | ${r.severity} | ${r.impact} | ${r.for} | ${readableTemplate(r.summary)} | \`rules/${r.file}\` |`);
         }

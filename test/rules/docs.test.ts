@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadRuleFiles } from "../../components/metrics";
-import { ALERTS_FILE, alertRules, LEVELS, parseArgs, readableTemplate, renderAlertsDoc } from "../../tools/docs";
+import { pipelineAlarms } from "../../components/account/alarms";
+import { ALERTS_FILE, alertRules, LEVEL_NOTES, LEVELS, parseArgs, readableTemplate, renderAlertsDoc } from "../../tools/docs";
 import { runScript } from "../support/cli";
 
 describe("alert reference (docs/ALERTS.md)", () => {
@@ -32,6 +33,23 @@ describe("alert reference (docs/ALERTS.md)", () => {
             assert.equal(cells[4], readableTemplate(rule.annotations?.summary ?? ""), rule.alert);
             assert.ok(sections.get(rule.labels?.level ?? "")?.includes(rows[0]), `${rule.alert} is not under ${rule.labels?.level}`);
         }
+    });
+
+    it("says under pipeline which CloudWatch alarm watches AMP rule evaluation, by the name the account component gives it", () => {
+        const alarms = pipelineAlarms({
+            workspaceId: "ws-0f1e2d3c",
+            ruleEvaluationFailuresQuery: "SELECT SUM(RuleEvaluationFailures) FROM \"AWS/Prometheus\"",
+            heartbeatTopicName: "vigil-heartbeat",
+            deliveryTopics: [],
+            eventRuleNames: ["vigil-guardduty"],
+            deadLetterQueueName: "vigil-events-dlq",
+            heartbeatIntervalSeconds: 300,
+        });
+        const ruleEvaluation = alarms.find((a) => String(a.insightsQuery ?? "").includes("RuleEvaluationFailures"));
+        assert.ok(ruleEvaluation, "the account component has an alarm on AMP rule evaluation failures");
+        assert.ok(LEVEL_NOTES.pipeline?.includes(`\`${ruleEvaluation.id}\``), `the pipeline note names ${ruleEvaluation.id}`);
+        const pipeline = renderAlertsDoc(files).split(/^## /m).find((section) => section.startsWith("pipeline\n"));
+        assert.ok(pipeline?.includes(LEVEL_NOTES.pipeline ?? "?"), "the note is under the pipeline heading");
     });
 
     it("shows annotation templates readably and keeps table cells intact", () => {
