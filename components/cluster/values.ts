@@ -1,7 +1,7 @@
 // What Vigil runs inside a cluster, as pure functions: pinned Helm charts and their values, the
 // Kubernetes RBAC the collectors get, the namespace's labels and the kubeconfig of the provider.
 
-import { vigilLabels } from "../tags";
+import { Activity, vigilLabels } from "../tags";
 import { PORTS } from "./scrape";
 
 /** Where the charts come from. */
@@ -17,6 +17,70 @@ export const CHARTS = {
     nodeExporter: { chart: "prometheus-node-exporter", version: "4.49.2" },
     kubeStateMetrics: { chart: "kube-state-metrics", version: "7.0.1" },
 } as const;
+
+/**
+ * Label keys each chart renders itself, on every object or on its pods. Chart values must never set
+ * one: the charts append user labels after their own, so the rendered YAML would hold the key twice
+ * (Helm fails with "mapping key ... already defined"), and a pod label could stop matching its
+ * controller's selector. Read from the templates in prometheus-community/helm-charts as stored for
+ * review, which are not exactly the pinned versions (prometheus: a helper of the 27.x/28.x line,
+ * whose Chart.yaml is stored at 27.19.0 and 28.10.0; node-exporter: two 4.x helpers, which render
+ * the same keys; kube-state-metrics: a 5.x+ helper with `customLabels`, whose keys match a rendered
+ * 6.4.2 Deployment). Re-read them when bumping `CHARTS`:
+ * - prometheus, templates/_helpers.tpl: `prometheus.common.matchLabels` (name, instance),
+ *   `prometheus.server.matchLabels` (component: server), `prometheus.common.metaLabels` (version,
+ *   helm.sh/chart, part-of), all of them on the server's objects and its pod template
+ *   (templates/deploy.yaml). managed-by is listed too: older releases of the same helper render it,
+ *   and it is Helm's key on every release.
+ * - prometheus-node-exporter, templates/_helpers.tpl: `prometheus-node-exporter.labels`
+ *   (helm.sh/chart, managed-by, component: metrics, part-of, version, `release` with releaseLabel)
+ *   and `prometheus-node-exporter.selectorLabels` (name, instance), on the DaemonSet and its pods
+ *   (templates/daemonset.yaml).
+ * - kube-state-metrics, templates/_helpers.tpl: `kube-state-metrics.labels` (helm.sh/chart,
+ *   managed-by, component: metrics, part-of, version, `release` with releaseLabel) and
+ *   `kube-state-metrics.selectorLabels` (name, instance), on the Deployment and its pods.
+ */
+export const CHART_OWNED_LABELS: Readonly<Record<keyof typeof CHARTS, readonly string[]>> = {
+    prometheus: [
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/instance",
+        "app.kubernetes.io/component",
+        "app.kubernetes.io/version",
+        "app.kubernetes.io/part-of",
+        "app.kubernetes.io/managed-by",
+        "helm.sh/chart",
+    ],
+    nodeExporter: [
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/instance",
+        "app.kubernetes.io/component",
+        "app.kubernetes.io/version",
+        "app.kubernetes.io/part-of",
+        "app.kubernetes.io/managed-by",
+        "helm.sh/chart",
+        "release",
+    ],
+    kubeStateMetrics: [
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/instance",
+        "app.kubernetes.io/component",
+        "app.kubernetes.io/version",
+        "app.kubernetes.io/part-of",
+        "app.kubernetes.io/managed-by",
+        "helm.sh/chart",
+        "release",
+    ],
+};
+
+/**
+ * The labels Vigil gives the objects a chart renders: only the `vigil.dev/` keys of `vigilLabels`
+ * (activity and responsible party). The `app.kubernetes.io/*` keys belong to the chart
+ * (`CHART_OWNED_LABELS`); objects Vigil declares itself (namespace, RBAC, ConfigMap) carry all of
+ * `vigilLabels`. `kubectl get -l vigil.dev/activity` lists both.
+ */
+export function chartLabels(activity: Activity): Record<string, string> {
+    return Object.fromEntries(Object.entries(vigilLabels(activity, "chart")).filter(([key]) => key.startsWith("vigil.dev/")));
+}
 
 /** Helm release names; fixed, because object names in the cluster derive from them. */
 export const RELEASES = {
@@ -110,7 +174,6 @@ export interface PrometheusValuesOptions<T = string> {
  * The chart's RBAC is off: Vigil declares the collector's ClusterRole itself (`prometheusClusterRules`).
  */
 export function prometheusValues<T = string>(options: PrometheusValuesOptions<T>): Record<string, unknown> {
-    const labels = vigilLabels("on-cluster-components", "prometheus");
     return {
         rbac: { create: false },
         serviceAccounts: {
@@ -120,7 +183,9 @@ export function prometheusValues<T = string>(options: PrometheusValuesOptions<T>
         "kube-state-metrics": { enabled: false },
         "prometheus-node-exporter": { enabled: false },
         "prometheus-pushgateway": { enabled: false },
-        commonMetaLabels: labels,
+        // On every object of the server, its pod template included (`prometheus.server.labels`);
+        // server.podLabels would add the same keys to the pod template a second time.
+        commonMetaLabels: chartLabels("on-cluster-components"),
         configmapReload: {
             prometheus: {
                 enabled: true,
@@ -145,7 +210,6 @@ export function prometheusValues<T = string>(options: PrometheusValuesOptions<T>
             resources: options.resources ?? DEFAULT_RESOURCES.prometheus,
             securityContext: RESTRICTED_POD,
             containerSecurityContext: RESTRICTED_CONTAINER,
-            podLabels: labels,
             service: { enabled: true, type: "ClusterIP" },
             ingress: { enabled: false },
         },
@@ -178,7 +242,6 @@ export const NODE_EXPORTER_ARGS: readonly string[] = ["--collector.ethtool", `--
  * The ethtool collector reads the ENA allowance counters (`NODE_EXPORTER_ARGS`).
  */
 export function nodeExporterValues(resources: Resources = DEFAULT_RESOURCES.nodeExporter): Record<string, unknown> {
-    const labels = vigilLabels("on-cluster-components", "node-exporter");
     return {
         fullnameOverride: RELEASES.nodeExporter,
         // node-exporter never calls the Kubernetes API: no ClusterRole, no service account of its
@@ -187,8 +250,9 @@ export function nodeExporterValues(resources: Resources = DEFAULT_RESOURCES.node
         serviceAccount: { create: false, automountServiceAccountToken: false },
         tolerations: [{ operator: "Exists" }],
         resources,
-        commonLabels: labels,
-        podLabels: labels,
+        // On the DaemonSet and its pods (`prometheus-node-exporter.labels`); podLabels would
+        // repeat the keys in the pod template.
+        commonLabels: chartLabels("on-cluster-components"),
         // Vigil scrapes the pods; a Service annotated for scraping would invite other collectors.
         service: { enabled: false, port: PORTS.nodeExporter, targetPort: PORTS.nodeExporter },
         // The chart passes these after its own --path.* and --web.listen-address flags.
@@ -262,7 +326,6 @@ export function kubeStateMetricsLabelsAllowlist(labels: Readonly<Record<string, 
  * object labels rules select on, with its telemetry endpoint (list/watch results) on its own port.
  */
 export function kubeStateMetricsValues(allowlist: readonly string[], resources: Resources = DEFAULT_RESOURCES.kubeStateMetrics): Record<string, unknown> {
-    const labels = vigilLabels("on-cluster-components", "kube-state-metrics");
     return {
         fullnameOverride: RELEASES.kubeStateMetrics,
         // Vigil declares the ClusterRole (`kubeStateMetricsClusterRules`) to match the collectors.
@@ -272,8 +335,9 @@ export function kubeStateMetricsValues(allowlist: readonly string[], resources: 
         metricAllowlist: [...allowlist],
         metricLabelsAllowlist: kubeStateMetricsLabelsAllowlist(),
         resources,
-        customLabels: labels,
-        podLabels: labels,
+        // On every object and the pod template (`kube-state-metrics.labels`); podLabels would
+        // repeat the keys in the pod template.
+        customLabels: chartLabels("on-cluster-components"),
         prometheusScrape: false,
         // Declares the telemetry container port, so the pod-role scrape job finds it; no
         // ServiceMonitor (prometheus.monitor is off).
@@ -292,8 +356,11 @@ export interface PolicyRule {
 }
 
 /**
- * What the in-cluster Prometheus may read: service discovery (nodes, pods, services, endpoints),
- * the kubelet through the API server's node proxy, and the API server's own /metrics.
+ * What the in-cluster Prometheus may do: service discovery (nodes, pods, services, endpoints), the
+ * kubelet through the API server's node proxy, and the API server's own /metrics. `get` on
+ * `nodes/proxy` is not read-only: it reaches the whole kubelet API, exec into containers over a
+ * websocket included (CIS EKS 4.1.10). Vigil takes it for the reasons at the top of ./scrape; the
+ * README's "`nodes/proxy` is not read-only" says who holds it, and a test pins this exact rule set.
  */
 export function prometheusClusterRules(): PolicyRule[] {
     return [

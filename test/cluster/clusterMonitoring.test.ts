@@ -231,20 +231,35 @@ describe("ClusterMonitoring (in-cluster Prometheus, IRSA)", function () {
         assert.deepEqual(values.serviceAccount, { create: true, name: "vigil-kube-state-metrics" });
     });
 
-    it("grants the collectors read-only RBAC: no wildcards, no secrets, no escalation", () => {
+    it("grants the collectors exactly their RBAC: get/list/watch verbs, no wildcards, no secrets; nodes/proxy only to Prometheus", () => {
+        type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[]; nonResourceURLs?: string[] };
         const roles = rs.filter((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
         assert.equal(roles.length, 3);
         for (const role of roles) {
-            for (const rule of role.inputs.rules as { apiGroups?: string[]; resources?: string[]; verbs: string[]; nonResourceURLs?: string[] }[]) {
+            for (const rule of role.inputs.rules as Rule[]) {
                 const all = [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...rule.verbs, ...(rule.nonResourceURLs ?? [])];
                 assert.ok(!all.includes("*"), `${role.name}: no wildcard`);
                 assert.ok(!(rule.resources ?? []).includes("secrets"), `${role.name}: no secrets`);
-                assert.deepEqual(rule.verbs.filter((v) => !["get", "list", "watch"].includes(v)), [], `${role.name}: read-only`);
+                assert.deepEqual(rule.verbs.filter((v) => !["get", "list", "watch"].includes(v)), [], `${role.name}: only get, list and watch`);
             }
         }
+        // get on nodes/proxy reaches the whole kubelet API, exec into pods included (README,
+        // "Cluster-level monitoring"): the exact rule set, so any widening fails here.
+        assert.deepEqual(one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "payments-prod-prometheus").inputs.rules, [
+            { apiGroups: [""], resources: ["nodes", "nodes/proxy", "services", "endpoints", "pods"], verbs: ["get", "list", "watch"] },
+            { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
+            { nonResourceURLs: ["/metrics"], verbs: ["get"] },
+        ]);
+        assert.deepEqual(
+            roles.filter((role) => (role.inputs.rules as Rule[]).some((rule) => (rule.resources ?? []).some((r) => r.startsWith("nodes/")))).map((role) => role.name),
+            ["payments-prod-prometheus"],
+            "no other collector role reaches a node subresource",
+        );
         assert.deepEqual(one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "payments-prod-control-plane-metrics").inputs.rules, [
             { apiGroups: ["metrics.eks.amazonaws.com"], resources: ["kcm/metrics", "ksh/metrics"], verbs: ["get"] },
         ]);
+        const ksm = one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "payments-prod-kube-state-metrics").inputs.rules as Rule[];
+        assert.ok(ksm.every((rule) => rule.verbs.join() === "list,watch" && rule.resources?.length === 1), "kube-state-metrics: list and watch, one resource per rule");
         const binding = one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "payments-prod-prometheus");
         assert.deepEqual(binding.inputs.subjects, [{ kind: "ServiceAccount", name: "vigil-prometheus", namespace: "vigil-monitoring" }]);
         assert.deepEqual(binding.inputs.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "vigil-prometheus" });
@@ -254,6 +269,21 @@ describe("ClusterMonitoring (in-cluster Prometheus, IRSA)", function () {
         const cpm = one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "payments-prod-control-plane-metrics");
         assert.equal(cpm.inputs.metadata.labels["vigil.dev/activity"], "control-plane-monitoring");
         assert.equal(one("kubernetes:core/v1:ConfigMap", "payments-prod-prometheus-config").inputs.metadata.labels["vigil.dev/activity"], "on-cluster-components");
+        for (const r of rs.filter((x) => x.type.startsWith("kubernetes:") && !x.type.includes("helm.sh") && !x.type.startsWith("kubernetes:core/v1:Namespace"))) {
+            assert.equal(r.inputs.metadata.labels["app.kubernetes.io/managed-by"], "vigil", r.name);
+            assert.equal(r.inputs.metadata.labels["app.kubernetes.io/part-of"], "vigil", r.name);
+        }
+    });
+
+    it("gives the charts only the vigil.dev/ labels, leaving the app.kubernetes.io/ keys to the charts", () => {
+        const vigil = { "vigil.dev/activity": "on-cluster-components", "vigil.dev/responsible": "operator" };
+        const values = (name: string) => one("kubernetes:helm.sh/v3:Release", name).inputs.values;
+        assert.deepEqual(values("payments-prod-prometheus").commonMetaLabels, vigil);
+        assert.equal(values("payments-prod-prometheus").server.podLabels, undefined);
+        assert.deepEqual(values("payments-prod-node-exporter").commonLabels, vigil);
+        assert.equal(values("payments-prod-node-exporter").podLabels, undefined);
+        assert.deepEqual(values("payments-prod-kube-state-metrics").customLabels, vigil);
+        assert.equal(values("payments-prod-kube-state-metrics").podLabels, undefined);
     });
 
     it("gives the Kubernetes provider a kubeconfig that authenticates with aws eks get-token", () => {
