@@ -7,7 +7,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { AccountMonitoring } from "../components/account";
+import { AccountMonitoring, TriageQueues } from "../components/account";
 import { ClusterMonitoring } from "../components/cluster";
 import { TriageService } from "../components/triage";
 import { parseConfig } from "./config";
@@ -15,6 +15,10 @@ import { parseConfig } from "./config";
 export = async (): Promise<Record<string, unknown>> => {
     // The CLI (or the offline plan) hands the program the stack's values merged with Pulumi.yaml's defaults.
     const config = parseConfig(pulumi.runtime.allConfig());
+
+    // The triage service is built on the account's topics, and the account's pipeline dashboard
+    // shows the triage queues: their names reach the dashboard once triage exists.
+    const [triageQueues, resolveTriageQueues] = pulumi.deferredOutput<TriageQueues>();
 
     // Account-level monitoring: AMP, the alert manager, the topics, EventBridge rules, GuardDuty,
     // Grafana and the pipeline's own alarms.
@@ -30,7 +34,13 @@ export = async (): Promise<Record<string, unknown>> => {
         operatorEmails: config.operatorEmails,
         repeatIntervalSeconds: config.repeatIntervalSeconds,
         maxSeriesPerCluster: config.maxSeriesPerCluster,
+        triageQueues,
     });
+    if (config.operatorEmails.length === 0) {
+        // Without a subscriber, the pipeline alarms and the dead-man's switch reach people only via
+        // triage, which sits behind the alert topic they exist to watch.
+        pulumi.log.warn(pipelineTopicWarning());
+    }
 
     // Triage: the intake queue on the alert and heartbeat topics, the engine's functions, the case
     // table, reply timers and the sweep, the public reply endpoint and the service's own alarms.
@@ -51,6 +61,7 @@ export = async (): Promise<Record<string, unknown>> => {
         // Read-only checks and control-plane log queries for incidents and questions (vigil:diagnostics).
         diagnostics: config.diagnostics && config.clusters.length > 0 ? { clusterNames: config.clusters, namespace: config.namespace } : undefined,
     });
+    resolveTriageQueues(pulumi.all([triage.intakeQueueArn, triage.deadLetterQueueArn]).apply(([intakeQueueArn, deadLetterQueueArn]) => ({ intakeQueueArn, deadLetterQueueArn })));
 
     // Cluster-level monitoring, one per selected cluster, keyed by its name. Each looks its cluster
     // up first (discovery): a cluster missing from this account and region fails the deployment
@@ -77,6 +88,10 @@ export = async (): Promise<Record<string, unknown>> => {
     return {
         alertTopicArn: account.alertTopicArn,
         notificationTopicArn: account.notificationTopicArn,
+        // The operators' path for the pipeline alarms, independent of the alert topic, and the key
+        // of the topics (an encrypted SQS subscriber's key policy must admit SNS).
+        pipelineTopicArn: account.pipelineTopicArn,
+        keyArn: account.keyArn,
         ampWorkspaceId: account.workspaceId,
         ampRemoteWriteUrl: account.remoteWriteUrl,
         ampQueryUrl: account.queryUrl,
@@ -93,3 +108,12 @@ export = async (): Promise<Record<string, unknown>> => {
             ),
     };
 };
+
+/** The warning `pulumi up` shows when nobody is subscribed to the pipeline topic. */
+function pipelineTopicWarning(): string {
+    return (
+        "vigil:operatorEmails is empty, so the pipeline topic has no subscriber: the pipeline alarms and the Watchdog dead-man's switch " +
+        "reach people only through triage, behind the alert topic they watch. Set vigil:operatorEmails, or subscribe an endpoint to the " +
+        "pipelineTopicArn stack output from another project."
+    );
+}

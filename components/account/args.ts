@@ -51,6 +51,17 @@ export interface AccountMonitoringArgs {
     readonly dashboardsDir?: string;
     /** The deployment time, which picks the Grafana token's rotation window. Default: now. */
     readonly now?: Date;
+    /**
+     * The triage service's intake queue and its dead-letter queue (as `TriageService` exports
+     * them), for the pipeline dashboard's triage panels. Default: none (those panels are left out).
+     */
+    readonly triageQueues?: pulumi.Input<TriageQueues>;
+}
+
+/** The queues of the triage service that the pipeline dashboard shows. */
+export interface TriageQueues {
+    readonly intakeQueueArn: string;
+    readonly deadLetterQueueArn: string;
 }
 
 /** The arguments with every default applied. */

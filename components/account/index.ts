@@ -2,7 +2,8 @@
 //
 // AMP workspace (rule namespaces from rules/, the alert manager definition), the alert, heartbeat,
 // notifications and pipeline topics with their CMK, EventBridge rules for AWS-side signals,
-// GuardDuty EKS protection, Managed Grafana with dashboards, and the alarms that watch all of it.
+// GuardDuty EKS protection, Managed Grafana (AMP and CloudWatch data sources) with dashboards, and
+// the alarms that watch all of it.
 // The class only wires resources; what they contain comes from the pure functions next to it.
 
 import * as aws from "@pulumi/aws";
@@ -23,12 +24,22 @@ import {
     seriesLimits,
 } from "./args";
 import { eventRules } from "./events";
-import { ampDataSourceJson, dashboardConfig, GRAFANA_VERSION, grafanaTokenName, TOKEN_LIFETIME_SECONDS } from "./grafana";
+import {
+    ampDataSourceJson,
+    cloudWatchDataSourceJson,
+    DashboardResources,
+    dashboardConfig,
+    GRAFANA_VERSION,
+    grafanaTokenName,
+    nameFromArn,
+    TOKEN_LIFETIME_SECONDS,
+} from "./grafana";
 import {
     AccountIdentity,
     alertKeyPolicy,
     alertTopicPolicy,
     eventsDeadLetterQueuePolicy,
+    grafanaCloudWatchPolicy,
     grafanaQueryPolicy,
     grafanaTrustPolicy,
     heartbeatTopicPolicy,
@@ -321,17 +332,16 @@ export class AccountMonitoring extends pulumi.ComponentResource {
             const role = new aws.iam.Role(
                 `${name}-grafana-role`,
                 {
-                    description: "Vigil: lets Managed Grafana query the AMP workspace",
+                    description: "Vigil: lets Managed Grafana query the AMP workspace and read CloudWatch metrics of this region",
                     assumeRolePolicy: identity.apply((id) => JSON.stringify(grafanaTrustPolicy(id))),
                     tags: tags("grafana"),
                 },
                 parent,
             );
-            const rolePolicy = new aws.iam.RolePolicy(
-                `${name}-grafana-amp-query`,
-                { role: role.id, policy: workspace.arn.apply((arn) => JSON.stringify(grafanaQueryPolicy(arn))) },
-                parent,
-            );
+            const rolePolicies = [
+                new aws.iam.RolePolicy(`${name}-grafana-amp-query`, { role: role.id, policy: workspace.arn.apply((arn) => JSON.stringify(grafanaQueryPolicy(arn))) }, parent),
+                new aws.iam.RolePolicy(`${name}-grafana-cloudwatch-read`, { role: role.id, policy: region.apply((r) => JSON.stringify(grafanaCloudWatchPolicy(r))) }, parent),
+            ];
             const grafanaWorkspace = new aws.grafana.Workspace(
                 `${name}-grafana`,
                 {
@@ -341,12 +351,12 @@ export class AccountMonitoring extends pulumi.ComponentResource {
                     authenticationProviders: ["AWS_SSO"],
                     permissionType: "CUSTOMER_MANAGED",
                     roleArn: role.arn,
-                    dataSources: ["PROMETHEUS"],
+                    dataSources: ["PROMETHEUS", "CLOUDWATCH"],
                     grafanaVersion: GRAFANA_VERSION,
                     tags: tags("grafana"),
                 },
                 // Grafana checks its role's permissions when the data source is first used.
-                { parent: this, dependsOn: [rolePolicy] },
+                { parent: this, dependsOn: rolePolicies },
             );
             const serviceAccount = new aws.grafana.WorkspaceServiceAccount(
                 `${name}-grafana-provisioner`,
@@ -361,12 +371,12 @@ export class AccountMonitoring extends pulumi.ComponentResource {
             const url = pulumi.interpolate`https://${grafanaWorkspace.endpoint}`;
             grafanaUrl = url;
             const provider = new grafana.Provider(`${name}-grafana`, { url, auth: token.key }, parent);
-            const dataSource = { uid: `${name}-amp`, name: `${name} AMP` };
+            const dataSources = { prometheus: { uid: `${name}-amp`, name: `${name} AMP` }, cloudwatch: { uid: `${name}-cloudwatch`, name: `${name} CloudWatch` } };
             const ampDataSource = new grafana.oss.DataSource(
                 `${name}-amp-datasource`,
                 {
-                    uid: dataSource.uid,
-                    name: dataSource.name,
+                    uid: dataSources.prometheus.uid,
+                    name: dataSources.prometheus.name,
                     type: "prometheus",
                     url: workspace.prometheusEndpoint,
                     isDefault: true,
@@ -374,13 +384,31 @@ export class AccountMonitoring extends pulumi.ComponentResource {
                 },
                 { parent: this, provider },
             );
+            const cloudWatchDataSource = new grafana.oss.DataSource(
+                `${name}-cloudwatch-datasource`,
+                { uid: dataSources.cloudwatch.uid, name: dataSources.cloudwatch.name, type: "cloudwatch", jsonDataEncoded: region.apply(cloudWatchDataSourceJson) },
+                { parent: this, provider },
+            );
+            // The names of what the pipeline dashboard's CloudWatch panels watch, filled in at provisioning.
+            const notificationTopicName = notificationTopic ? notificationTopic.name : pulumi.output(a.notificationTopicArn as pulumi.Input<string>).apply(nameFromArn);
+            const triageQueues = args.triageQueues === undefined ? undefined : pulumi.output(args.triageQueues);
+            const resourceNames: Record<string, pulumi.Input<string | string[] | undefined>> = {
+                workspace_id: workspace.id,
+                heartbeat_topic: heartbeatTopic.name,
+                sns_topic: pulumi.all([alertTopic.name, heartbeatTopic.name, notificationTopicName, pipelineTopic.name]),
+                event_rule: pulumi.all(rules.map((r) => r.rule.name)),
+                events_dlq: deadLetters.name,
+                triage_intake_queue: triageQueues ? triageQueues.apply((q) => nameFromArn(q.intakeQueueArn)) : undefined,
+                triage_dlq: triageQueues ? triageQueues.apply((q) => nameFromArn(q.deadLetterQueueArn)) : undefined,
+            };
+            const resources: pulumi.Output<DashboardResources> = pulumi.all(resourceNames);
             const folder = new grafana.oss.Folder(`${name}-dashboards`, { uid: `${name}-dashboards`, title: "Vigil" }, { parent: this, provider });
             for (const dashboard of dashboards) {
                 new grafana.oss.Dashboard(
                     `${name}-dashboard-${dashboard.id}`,
-                    { folder: folder.uid, overwrite: true, configJson: JSON.stringify(dashboardConfig(dashboard, dataSource)) },
-                    // The dashboards' datasource variable points at the data source by uid.
-                    { parent: this, provider, dependsOn: [ampDataSource] },
+                    { folder: folder.uid, overwrite: true, configJson: resources.apply((r) => JSON.stringify(dashboardConfig(dashboard, dataSources, r))) },
+                    // The dashboards' data source variables point at the data sources by uid.
+                    { parent: this, provider, dependsOn: [ampDataSource, cloudWatchDataSource] },
                 );
             }
         }

@@ -67,15 +67,38 @@ function principal(services: readonly string[]): PolicyStatement["Principal"] {
 const accountRoot = (id: AccountIdentity) => `arn:${id.partition}:iam::${id.accountId}:root`;
 const sourceAccount = (id: AccountIdentity) => ({ "aws:SourceAccount": id.accountId });
 
-function denyInsecureTransport(action: string, resource: string): PolicyStatement {
+/**
+ * Every action an SNS topic policy can name (the SNS developer guide's "Valid Amazon SNS policy
+ * actions"). Topic policies list them rather than `sns:*`, which that list does not include.
+ */
+export const SNS_TOPIC_POLICY_ACTIONS: readonly string[] = [
+    "sns:AddPermission",
+    "sns:DeleteTopic",
+    "sns:GetDataProtectionPolicy",
+    "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic",
+    "sns:ListTagsForResource",
+    "sns:Publish",
+    "sns:PutDataProtectionPolicy",
+    "sns:RemovePermission",
+    "sns:SetTopicAttributes",
+    "sns:Subscribe",
+];
+
+function denyInsecureTransport(action: string | readonly string[], resource: string): PolicyStatement {
     return {
         Sid: "DenyInsecureTransport",
         Effect: "Deny",
         Principal: "*",
-        Action: action,
+        Action: typeof action === "string" ? action : [...action],
         Resource: resource,
         Condition: { Bool: { "aws:SecureTransport": "false" } },
     };
+}
+
+/** A topic refuses every request, from anyone, that does not arrive over TLS. */
+function denyTopicWithoutTls(topicArn: string): PolicyStatement {
+    return denyInsecureTransport(SNS_TOPIC_POLICY_ACTIONS, topicArn);
 }
 
 function keyAdministration(id: AccountIdentity): PolicyStatement {
@@ -170,7 +193,7 @@ export interface AlertTopicPolicyArgs {
 
 /**
  * The alert topic: the AMP workspace's alert manager, Vigil's EventBridge rules and this account's
- * CloudWatch alarms may publish; nothing over plain HTTP.
+ * CloudWatch alarms may publish; no request at all over plain HTTP.
  */
 export function alertTopicPolicy(args: AlertTopicPolicyArgs): PolicyDocument {
     const { identity: id, topicArn } = args;
@@ -185,30 +208,30 @@ export function alertTopicPolicy(args: AlertTopicPolicyArgs): PolicyDocument {
             Condition: { ArnEquals: { "aws:SourceArn": [...args.eventRuleArns] }, StringEquals: sourceAccount(id) },
         });
     }
-    statements.push(cloudWatchPublish(id, topicArn), denyInsecureTransport("sns:Publish", topicArn));
+    statements.push(cloudWatchPublish(id, topicArn), denyTopicWithoutTls(topicArn));
     return { Version: "2012-10-17", Statement: statements };
 }
 
 /** The heartbeat topic: only the AMP workspace's alert manager publishes. */
 export function heartbeatTopicPolicy(id: AccountIdentity, topicArn: string, workspaceArn: string): PolicyDocument {
-    return { Version: "2012-10-17", Statement: [ampPublish(id, topicArn, workspaceArn), denyInsecureTransport("sns:Publish", topicArn)] };
+    return { Version: "2012-10-17", Statement: [ampPublish(id, topicArn, workspaceArn), denyTopicWithoutTls(topicArn)] };
 }
 
 /**
  * The pipeline topic: this account's CloudWatch alarms publish (operators subscribe). The triage
  * functions publish operator notices to it with their IAM roles (same account, so their identity
- * policies are enough; this policy refuses only plain HTTP to them).
+ * policies are enough; this policy only refuses plain HTTP, to them and to everyone).
  */
 export function pipelineTopicPolicy(id: AccountIdentity, topicArn: string): PolicyDocument {
-    return { Version: "2012-10-17", Statement: [cloudWatchPublish(id, topicArn), denyInsecureTransport("sns:Publish", topicArn)] };
+    return { Version: "2012-10-17", Statement: [cloudWatchPublish(id, topicArn), denyTopicWithoutTls(topicArn)] };
 }
 
 /**
  * The notifications topic: the triage service publishes with its IAM role (same account, so its
- * identity policy is enough); the topic policy only refuses plain HTTP.
+ * identity policy is enough); the topic policy only refuses every request over plain HTTP.
  */
 export function notificationTopicPolicy(topicArn: string): PolicyDocument {
-    return { Version: "2012-10-17", Statement: [denyInsecureTransport("sns:Publish", topicArn)] };
+    return { Version: "2012-10-17", Statement: [denyTopicWithoutTls(topicArn)] };
 }
 
 /** The EventBridge dead-letter queue: only Vigil's rules may send to it. */
@@ -251,7 +274,27 @@ export function grafanaTrustPolicy(id: AccountIdentity): PolicyDocument {
     };
 }
 
-/** What Grafana may do: read (query) this workspace, nothing else. */
+/**
+ * What Grafana may read from CloudWatch, for the pipeline dashboard's CloudWatch panels: metric
+ * data and metric lists (the query editor's dimension pickers), in this region only. Neither
+ * action has resource-level permissions, so the region condition is the narrowest scope.
+ */
+export function grafanaCloudWatchPolicy(region: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ReadCloudWatchMetrics",
+                Effect: "Allow",
+                Action: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"],
+                Resource: "*",
+                Condition: { StringEquals: { "aws:RequestedRegion": region } },
+            },
+        ],
+    };
+}
+
+/** What Grafana may do with AMP: read (query) this workspace, nothing else. */
 export function grafanaQueryPolicy(workspaceArn: string): PolicyDocument {
     return {
         Version: "2012-10-17",

@@ -14,6 +14,22 @@ const ACCOUNT = "111122223333";
 const REGION = "eu-west-1";
 const DETECTOR = "4ab2c1f0e9d8c7b6a5f4e3d2c1b0a9f8";
 const NOW = new Date("2024-05-01T00:00:00Z");
+const TRIAGE_INTAKE = `arn:aws:sqs:${REGION}:${ACCOUNT}:vigil-triage-intake-1234567`;
+const TRIAGE_DLQ = `arn:aws:sqs:${REGION}:${ACCOUNT}:vigil-triage-dlq-89abcde`;
+/** Every action an SNS topic policy can name (SNS developer guide, "Valid Amazon SNS policy actions"). */
+const TOPIC_ACTIONS = [
+    "sns:AddPermission",
+    "sns:DeleteTopic",
+    "sns:GetDataProtectionPolicy",
+    "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic",
+    "sns:ListTagsForResource",
+    "sns:Publish",
+    "sns:PutDataProtectionPolicy",
+    "sns:RemovePermission",
+    "sns:SetTopicAttributes",
+    "sns:Subscribe",
+];
 
 /** Resource types that take AWS tags (all of them must carry Vigil's). */
 const TAGGABLE = new Set([
@@ -97,6 +113,7 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
                 maxSeriesPerCluster: 250_000,
                 rulesDir: RULES,
                 now: NOW,
+                triageQueues: { intakeQueueArn: TRIAGE_INTAKE, deadLetterQueueArn: TRIAGE_DLQ },
             });
             await registered(recorder, component);
             resources = recorder.resources.filter((r) => r.type !== "vigil:account:AccountMonitoring");
@@ -148,11 +165,13 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
                 ...alarms.map((a) => `vigil-pipeline-${a}`),
                 "vigil-grafana-role",
                 "vigil-grafana-amp-query",
+                "vigil-grafana-cloudwatch-read",
                 "vigil-grafana",
                 "vigil-grafana-provisioner",
                 "vigil-grafana-token",
                 "vigil-grafana",
                 "vigil-amp-datasource",
+                "vigil-cloudwatch-datasource",
                 "vigil-dashboards",
                 ...dashboards.map((d) => `vigil-dashboard-${d}`),
             ];
@@ -175,12 +194,12 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
                 "aws:guardduty/detectorFeature:DetectorFeature": 1,
                 "aws:cloudwatch/metricAlarm:MetricAlarm": 10,
                 "aws:iam/role:Role": 1,
-                "aws:iam/rolePolicy:RolePolicy": 1,
+                "aws:iam/rolePolicy:RolePolicy": 2,
                 "aws:grafana/workspace:Workspace": 1,
                 "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount": 1,
                 "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken": 1,
                 "pulumi:providers:grafana": 1,
-                "grafana:oss/dataSource:DataSource": 1,
+                "grafana:oss/dataSource:DataSource": 2,
                 "grafana:oss/folder:Folder": 1,
                 "grafana:oss/dashboard:Dashboard": 6,
             });
@@ -286,7 +305,7 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
                 Sid: "DenyInsecureTransport",
                 Effect: "Deny",
                 Principal: "*",
-                Action: "sns:Publish",
+                Action: TOPIC_ACTIONS,
                 Resource: topicArn,
                 Condition: { Bool: { "aws:SecureTransport": "false" } },
             });
@@ -310,6 +329,13 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
                 [["DenyInsecureTransport", "Deny"]],
             );
             for (const p of recorder.ofType("aws:sns/topicPolicy:TopicPolicy")) {
+                // Every topic refuses every request without TLS, whoever makes it (not only publishing).
+                const deny = statement(policy(p.inputs.policy), "DenyInsecureTransport");
+                assert.deepEqual(
+                    [deny.Effect, deny.Principal, deny.Action, deny.Resource, deny.Condition],
+                    ["Deny", "*", TOPIC_ACTIONS, p.inputs.arn, { Bool: { "aws:SecureTransport": "false" } }],
+                    p.name,
+                );
                 for (const s of policy(p.inputs.policy).Statement) {
                     if (s.Effect === "Allow") {
                         assert.notEqual(s.Principal, "*", `${p.name}/${s.Sid}`);
@@ -466,7 +492,18 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
             assert.equal(workspace.inputs.accountAccessType, "CURRENT_ACCOUNT");
             assert.equal(workspace.inputs.permissionType, "CUSTOMER_MANAGED");
             assert.equal(workspace.inputs.roleArn, role.state.arn);
-            assert.deepEqual(workspace.inputs.dataSources, ["PROMETHEUS"]);
+            assert.deepEqual(workspace.inputs.dataSources, ["PROMETHEUS", "CLOUDWATCH"]);
+            const cloudWatch = policy(named("vigil-grafana-cloudwatch-read").inputs.policy);
+            assert.equal(named("vigil-grafana-cloudwatch-read").inputs.role, named("vigil-grafana-amp-query").inputs.role);
+            assert.deepEqual(cloudWatch.Statement, [
+                {
+                    Sid: "ReadCloudWatchMetrics",
+                    Effect: "Allow",
+                    Action: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"],
+                    Resource: "*",
+                    Condition: { StringEquals: { "aws:RequestedRegion": REGION } },
+                },
+            ]);
             assert.equal(recorder.ofType("aws:grafana/workspaceApiKey:WorkspaceApiKey").length, 0);
             assert.equal(named("vigil-grafana-provisioner").inputs.grafanaRole, "ADMIN");
             const token = named("vigil-grafana-token");
@@ -483,6 +520,9 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
             assert.equal(datasource.inputs.uid, "vigil-amp");
             assert.equal(datasource.inputs.url, named("vigil-workspace").state.prometheusEndpoint);
             assert.deepEqual(JSON.parse(datasource.inputs.jsonDataEncoded), { httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "ec2_iam_role", sigV4Region: REGION });
+            const cloudWatch = named("vigil-cloudwatch-datasource");
+            assert.deepEqual([cloudWatch.inputs.type, cloudWatch.inputs.uid, cloudWatch.inputs.name], ["cloudwatch", "vigil-cloudwatch", "vigil CloudWatch"]);
+            assert.deepEqual(JSON.parse(cloudWatch.inputs.jsonDataEncoded), { authType: "ec2_iam_role", defaultRegion: REGION });
             for (const d of ["cluster", "control-plane", "coredns", "nodes", "pipeline", "workloads"]) {
                 const dashboard = named(`vigil-dashboard-${d}`);
                 const model = JSON.parse(dashboard.inputs.configJson);
@@ -491,6 +531,28 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
                 assert.equal(dashboard.inputs.folder, "vigil-dashboards");
             }
             assert.equal(await promiseOf(component.grafanaUrl), provider.inputs.url);
+        });
+
+        it("points the pipeline dashboard's CloudWatch panels at exactly the resources it created and the triage queues", () => {
+            const model = JSON.parse(named("vigil-dashboard-pipeline").inputs.configJson);
+            const value = (name: string) => model.templating.list.find((v: any) => v.name === name).current.value;
+            assert.equal(value("cloudwatch"), "vigil-cloudwatch");
+            assert.equal(value("workspace_id"), idFromArn(named("vigil-workspace")));
+            assert.equal(value("heartbeat_topic"), named("vigil-heartbeat").state.name);
+            assert.deepEqual(value("sns_topic"), ["vigil-alerts", "vigil-heartbeat", "vigil-notifications", "vigil-pipeline"].map((t) => named(t).state.name));
+            assert.deepEqual(
+                [...value("event_rule")].sort(),
+                recorder
+                    .ofType("aws:cloudwatch/eventRule:EventRule")
+                    .map((r) => r.state.name)
+                    .sort(),
+            );
+            assert.equal(value("events_dlq"), named("vigil-events-dlq").state.name);
+            assert.equal(value("triage_intake_queue"), "vigil-triage-intake-1234567");
+            assert.equal(value("triage_dlq"), "vigil-triage-dlq-89abcde");
+            // The names the alarms watch are the names the panels show.
+            assert.deepEqual(named("vigil-pipeline-heartbeat-missing").inputs.dimensions, { TopicName: value("heartbeat_topic") });
+            assert.deepEqual(named("vigil-pipeline-events-dlq-not-empty").inputs.dimensions, { QueueName: value("events_dlq") });
         });
 
         it("exposes the outputs of contract C4", async () => {
@@ -592,6 +654,34 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
         it("matches GuardDuty findings of every EKS cluster when no cluster names are given", () => {
             const pattern = JSON.parse(recorder.named("solo-guardduty-eks-findings").inputs.eventPattern);
             assert.deepEqual(pattern.detail.resource, { resourceType: ["EKSCluster"] });
+        });
+    });
+
+    describe("with Grafana, an existing notifications topic and no triage queues", () => {
+        before(async () => {
+            recorder.reset();
+            const component = new account.AccountMonitoring("byo", {
+                guardDuty: "off",
+                notificationTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:customer-notices`,
+                rulesDir: RULES,
+                now: NOW,
+            });
+            await registered(recorder, component);
+        });
+
+        it("shows the existing topic's deliveries and leaves out the triage panels", () => {
+            const model = JSON.parse(recorder.named("byo-dashboard-pipeline").inputs.configJson);
+            const variables = model.templating.list.map((v: any) => v.name);
+            assert.deepEqual(model.templating.list.find((v: any) => v.name === "sns_topic").current.value, [
+                recorder.named("byo-alerts").state.name,
+                recorder.named("byo-heartbeat").state.name,
+                "customer-notices",
+                recorder.named("byo-pipeline").state.name,
+            ]);
+            assert.ok(!variables.includes("triage_intake_queue") && !variables.includes("triage_dlq"));
+            const titles = JSON.stringify(model.panels.map((p: any) => p.title));
+            assert.ok(!/Triage/.test(titles), titles);
+            assert.match(titles, /SNS deliveries failed, by topic/);
         });
     });
 

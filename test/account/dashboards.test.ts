@@ -7,7 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { parser } from "@prometheus-io/lezer-promql";
-import { dashboardConfig, dashboardUid } from "../../components/account";
+import { AlarmMetric, AlarmSpec, dashboardConfig, dashboardUid, pipelineAlarms, ruleEvaluationFailuresQuery } from "../../components/account";
+import { triageAlarms } from "../../components/triage";
 import { Dashboard, dashboardMetricNames, dashboardQueries, loadDashboards, substituteGrafanaVariables } from "../../components/metrics";
 import { freePort } from "../../tools/loopback";
 import { promtool, requireTool } from "../support/tools";
@@ -63,14 +64,89 @@ const DOCUMENTED = new Set([
 /** Series Prometheus adds for every scrape (not on any /metrics page). */
 const SCRAPE_SERIES = new Set(["up", "scrape_duration_seconds", "scrape_samples_post_metric_relabeling", "scrape_samples_scraped", "scrape_series_added"]);
 
+/** A Grafana CloudWatch metrics query (builder mode). */
+interface CloudWatchTarget {
+    readonly refId: string;
+    readonly datasource: { type: string; uid: string };
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Record<string, string>;
+    readonly statistic: string;
+    readonly matchExact: boolean;
+    readonly [field: string]: unknown;
+}
+
 interface Panel {
     readonly id: number;
     readonly type: string;
     readonly title: string;
     readonly datasource?: { type: string; uid: string };
     readonly gridPos: { h: number; w: number; x: number; y: number };
-    readonly targets?: { expr: string; datasource?: { uid: string } }[];
+    readonly targets?: ({ expr: string; datasource?: { uid: string } } | CloudWatchTarget)[];
     readonly panels?: Panel[];
+}
+
+const PROMETHEUS = { type: "prometheus", uid: "${datasource}" };
+const CLOUDWATCH = { type: "cloudwatch", uid: "${cloudwatch}" };
+const isCloudWatch = (p: Panel) => p.datasource?.type === "cloudwatch";
+const cloudWatchTargets = (p: Panel) => (p.targets ?? []) as CloudWatchTarget[];
+const promTargets = (p: Panel) => (isCloudWatch(p) ? [] : ((p.targets ?? []) as { expr: string }[]));
+
+/**
+ * What the stack's alarms watch, with each watched resource's name replaced by the dashboard
+ * variable that provisioning fills with that same resource's name (AccountMonitoring and the
+ * stack program fill them; the component tests check that they do).
+ */
+function alarmedMetrics(): AlarmMetric[] {
+    const pipeline = pipelineAlarms({
+        workspaceId: "$workspace_id",
+        ruleEvaluationFailuresQuery: ruleEvaluationFailuresQuery("ws-0").replace("ws-0", "$workspace_id"),
+        heartbeatTopicName: "$heartbeat_topic",
+        deliveryTopics: [{ id: "any", name: "$sns_topic" }],
+        eventRuleNames: ["$event_rule"],
+        deadLetterQueueName: "$events_dlq",
+        heartbeatIntervalSeconds: 300,
+    });
+    const metrics: AlarmMetric[] = pipeline.flatMap((a: AlarmSpec) => [...(a.metrics ?? []), ...(a.insightsQuery === undefined ? [] : [insightsMetric(String(a.insightsQuery))])]);
+    const targets: Parameters<typeof triageAlarms>[0] = {
+        functionNames: { intake: "$f", reply: "$f", timer: "$f" },
+        intakeQueueName: "$triage_intake_queue",
+        deadLetterQueueName: "$triage_dlq",
+        timerDeadLetterQueueName: "$triage_timer_dlq",
+        queueAgeAlarmSeconds: 600,
+        unparsedMetric: { namespace: "Vigil/triage", metricName: "$unparsed" },
+    };
+    const triage = triageAlarms(targets);
+    for (const t of triage) {
+        metrics.push({ namespace: t.namespace, metricName: t.metricName, dimensions: t.dimensions as Record<string, string>, stat: "Sum" });
+    }
+    return metrics;
+}
+
+/** The metric of a Metrics Insights alarm query (`SELECT SUM(m) FROM "ns" WHERE Dim = 'value'`). */
+function insightsMetric(query: string): AlarmMetric {
+    const m = /^SELECT SUM\((\w+)\) FROM "([^"]+)" WHERE (\w+) = '([^']+)'$/.exec(query);
+    assert.ok(m, `a Metrics Insights query of the expected shape: ${query}`);
+    return { namespace: m[2], metricName: m[1], dimensions: { [m[3]]: m[4] }, stat: "Sum" };
+}
+
+/**
+ * Why a CloudWatch panel query does not show what an alarm watches, or undefined when it does:
+ * same namespace and metric, same dimension values (the variables standing for the resources), and
+ * exactly the alarm's dimensions unless the query searches (matchExact false) over more.
+ */
+function unalarmed(target: CloudWatchTarget, alarmed: readonly AlarmMetric[]): string | undefined {
+    const candidates = alarmed.filter((m) => m.namespace === target.namespace && m.metricName === target.metricName);
+    if (candidates.length === 0) {
+        return `no alarm watches ${target.namespace} ${target.metricName}`;
+    }
+    const fits = candidates.some((m) => {
+        const want = Object.entries(m.dimensions).map(([k, v]) => [k, String(v)]);
+        const have = Object.entries(target.dimensions);
+        const same = want.every(([k, v]) => target.dimensions[k] === v);
+        return same && (target.matchExact === false || have.length === want.length);
+    });
+    return fits ? undefined : `${target.namespace} ${target.metricName} ${JSON.stringify(target.dimensions)} is not on a resource an alarm watches`;
 }
 
 function panelsOf(d: Dashboard): Panel[] {
@@ -178,8 +254,17 @@ describe("dashboards (dashboards/*.json)", function () {
                 if (p.type === "row") {
                     continue;
                 }
-                assert.deepEqual(p.datasource, { type: "prometheus", uid: "${datasource}" }, `${d.id}/${p.title} uses the datasource variable`);
-                assert.ok((p.targets ?? []).length > 0 && p.targets?.every((t) => t.expr.trim() !== ""), `${d.id}/${p.title} has queries`);
+                if (isCloudWatch(p)) {
+                    assert.deepEqual(p.datasource, CLOUDWATCH, `${d.id}/${p.title} uses the cloudwatch variable`);
+                    assert.ok(cloudWatchTargets(p).length > 0, `${d.id}/${p.title} has queries`);
+                    for (const t of cloudWatchTargets(p)) {
+                        assert.deepEqual(t.datasource, CLOUDWATCH, `${d.id}/${p.title}/${t.refId}`);
+                        assert.ok(t.namespace && t.metricName && t.statistic, `${d.id}/${p.title}/${t.refId} names namespace, metric and statistic`);
+                    }
+                    continue;
+                }
+                assert.deepEqual(p.datasource, PROMETHEUS, `${d.id}/${p.title} uses the datasource variable`);
+                assert.ok((p.targets ?? []).length > 0 && promTargets(p).every((t) => t.expr.trim() !== ""), `${d.id}/${p.title} has queries`);
             }
             for (const a of panels) {
                 for (const b of panels) {
@@ -214,7 +299,7 @@ describe("dashboards (dashboards/*.json)", function () {
     });
 
     it("scopes every selector to the selected cluster (one workspace holds many clusters)", () => {
-        const panelQueries = dashboards.flatMap((d) => panelsOf(d).flatMap((p) => (p.targets ?? []).map((t) => ({ d: d.id, p: p.title, expr: t.expr }))));
+        const panelQueries = dashboards.flatMap((d) => panelsOf(d).flatMap((p) => promTargets(p).map((t) => ({ d: d.id, p: p.title, expr: t.expr }))));
         for (const q of panelQueries) {
             assert.deepEqual(selectorsWithoutCluster(q.expr), [], `${q.d}/${q.p}: ${q.expr}`);
         }
@@ -231,6 +316,69 @@ describe("dashboards (dashboards/*.json)", function () {
                 }
             }
         }
+    });
+
+    describe("the alert path on the pipeline dashboard (CloudWatch panels)", () => {
+        const pipeline = dashboards.find((d) => d.id === "pipeline") as Dashboard;
+        const panels = panelsOf(pipeline).filter(isCloudWatch);
+        const targets = panels.flatMap(cloudWatchTargets);
+        const alarmed = alarmedMetrics();
+
+        it("shows AMP notification and rule failures, ingestion, SNS deliveries, EventBridge, dead letters, triage intake and the heartbeat", () => {
+            const shown = new Set(targets.map((t) => `${t.namespace} ${t.metricName} ${Object.values(t.dimensions).join(",")}`));
+            assert.deepEqual([...shown].sort(), [
+                "AWS/Events FailedInvocations $event_rule",
+                "AWS/Events InvocationsFailedToBeSentToDlq $event_rule",
+                "AWS/Prometheus AlertManagerNotificationsFailed $workspace_id",
+                "AWS/Prometheus RuleEvaluationFailures $workspace_id",
+                "AWS/SNS NumberOfMessagesPublished $heartbeat_topic",
+                "AWS/SNS NumberOfNotificationsFailed $sns_topic",
+                "AWS/SQS ApproximateAgeOfOldestMessage $triage_intake_queue",
+                "AWS/SQS ApproximateNumberOfMessagesVisible $events_dlq",
+                "AWS/SQS ApproximateNumberOfMessagesVisible $triage_dlq",
+                "AWS/Usage ResourceCount Prometheus,Resource,IngestionRate,$workspace_id,None",
+            ]);
+        });
+
+        it("queries only metrics one of the stack's alarms watches, on the resources it watches", () => {
+            assert.ok(alarmed.length > 10);
+            for (const t of targets) {
+                assert.equal(unalarmed(t, alarmed), undefined, `${pipeline.id}/${t.refId}`);
+            }
+            // Mutations: a metric nobody alarms on, another resource, and a dimension the alarm lacks are caught.
+            const [heartbeat] = targets.filter((t) => t.metricName === "NumberOfMessagesPublished");
+            assert.match(unalarmed({ ...heartbeat, metricName: "NumberOfNotificationsDelivered" }, alarmed) ?? "", /no alarm watches AWS\/SNS NumberOfNotificationsDelivered/);
+            assert.match(unalarmed({ ...heartbeat, dimensions: { TopicName: "$events_dlq" } }, alarmed) ?? "", /not on a resource an alarm watches/);
+            assert.match(unalarmed({ ...heartbeat, dimensions: { TopicName: "$heartbeat_topic", Extra: "x" } }, alarmed) ?? "", /not on a resource an alarm watches/);
+        });
+
+        it("takes resource names only from hidden variables that provisioning fills, and the region from the data source", () => {
+            const list = (pipeline.model.templating as { list: Record<string, any>[] }).list;
+            const resourceVariables = list.filter((v) => v.type === "constant" || v.type === "custom");
+            assert.deepEqual(resourceVariables.map((v) => v.name).sort(), ["event_rule", "events_dlq", "heartbeat_topic", "sns_topic", "triage_dlq", "triage_intake_queue", "workspace_id"]);
+            for (const v of resourceVariables) {
+                assert.equal(v.hide, 2, `${v.name} is hidden`);
+                assert.equal(v.query, "", `${v.name} holds no name of its own (provisioning fills it)`);
+            }
+            assert.deepEqual(list.find((v) => v.name === "cloudwatch"), { name: "cloudwatch", label: "CloudWatch", type: "datasource", query: "cloudwatch", current: {}, hide: 0, refresh: 1, regex: "" });
+            for (const t of targets) {
+                assert.equal(t.region, "default", `${t.refId} queries the data source's region (the stack's)`);
+                for (const value of Object.values(t.dimensions)) {
+                    assert.ok(!value.startsWith("$") || resourceVariables.some((v) => `$${v.name}` === value), `${value} is a resource variable`);
+                }
+            }
+        });
+
+        it("keeps CloudWatch queries out of the PromQL checks (no expr, no metric names in the keep-list)", () => {
+            for (const t of targets) {
+                assert.equal("expr" in t, false, `${t.refId} has no PromQL expression`);
+            }
+            const promql = panelsOf(pipeline).flatMap(promTargets).map((t) => t.expr);
+            assert.deepEqual(dashboardQueries(pipeline), [...promql, "up"], "the panels' PromQL and the cluster variable's metric, nothing else");
+            for (const t of targets) {
+                assert.ok(!used.includes(t.metricName), `${t.metricName} is not a Prometheus metric`);
+            }
+        });
     });
 
     it("parses every query with promtool (as recording rules, Grafana variables substituted)", () => {
@@ -323,16 +471,58 @@ describe("dashboards (dashboards/*.json)", function () {
     describe("as Grafana receives them (dashboardConfig)", () => {
         it("sets the stable uid, drops the database id and points the datasource variable at the AMP data source", () => {
             const d = dashboards[0];
-            const config = dashboardConfig({ ...d, model: { ...d.model, id: 42 } }, { uid: "vigil-amp", name: "vigil AMP" }) as any;
+            const config = dashboardConfig({ ...d, model: { ...d.model, id: 42 } }, { prometheus: { uid: "vigil-amp", name: "vigil AMP" } }) as any;
             assert.equal(config.uid, `vigil-${d.id}`);
             assert.equal(config.id, undefined);
             assert.deepEqual(config.templating.list.find((v: any) => v.name === "datasource").current, { selected: true, text: "vigil AMP", value: "vigil-amp" });
             assert.deepEqual(d.model.templating, dashboards[0].model.templating, "the loaded model is not modified");
         });
 
+        const SOURCES = { prometheus: { uid: "vigil-amp", name: "vigil AMP" }, cloudwatch: { uid: "vigil-cloudwatch", name: "vigil CloudWatch" } };
+        const RESOURCES = {
+            workspace_id: "ws-1",
+            heartbeat_topic: "vigil-heartbeat-1",
+            sns_topic: ["vigil-alerts-1", "vigil-heartbeat-1", "vigil-notifications-1", "vigil-pipeline-1"],
+            event_rule: ["vigil-r1-1", "vigil-r2-1"],
+            events_dlq: "vigil-events-dlq-1",
+            triage_intake_queue: "vigil-triage-intake-1",
+            triage_dlq: "vigil-triage-dlq-1",
+        };
+        const pipeline = () => dashboards.find((d) => d.id === "pipeline") as Dashboard;
+        const variable = (config: any, name: string) => config.templating.list.find((v: any) => v.name === name);
+
+        it("fills the pipeline dashboard's CloudWatch data source and resource names", () => {
+            const config = dashboardConfig(pipeline(), SOURCES, RESOURCES) as any;
+            assert.deepEqual(variable(config, "cloudwatch").current, { selected: true, text: "vigil CloudWatch", value: "vigil-cloudwatch" });
+            assert.deepEqual(variable(config, "workspace_id").current, { selected: true, text: "ws-1", value: "ws-1" });
+            assert.equal(variable(config, "workspace_id").query, "ws-1");
+            const topics = variable(config, "sns_topic");
+            assert.equal(topics.query, "vigil-alerts-1,vigil-heartbeat-1,vigil-notifications-1,vigil-pipeline-1");
+            assert.deepEqual(topics.current.value, RESOURCES.sns_topic, "every topic selected");
+            assert.equal(topics.multi, true);
+            assert.equal(panelsOf({ ...pipeline(), model: config }).length, panelsOf(pipeline()).length, "no panel left out");
+        });
+
+        it("leaves out the panels of resources that do not exist (no triage queues), and nothing else", () => {
+            const config = dashboardConfig(pipeline(), SOURCES, { ...RESOURCES, triage_intake_queue: undefined, triage_dlq: undefined }) as any;
+            const titles = panelsOf({ ...pipeline(), model: config }).map((p) => p.title);
+            const dropped = panelsOf(pipeline()).filter((p) => !titles.includes(p.title)).map((p) => p.title);
+            assert.deepEqual(dropped, ["Triage intake: oldest message", "Triage intake: age of oldest message", "Triage dead-letter queue depth"]);
+            assert.equal(variable(config, "triage_dlq"), undefined);
+            assert.ok(variable(config, "events_dlq"));
+        });
+
+        it("refuses a resource variable nobody fills, a missing CloudWatch data source, and names that break a list", () => {
+            const { workspace_id: _unused, ...withoutWorkspace } = RESOURCES;
+            assert.throws(() => dashboardConfig(pipeline(), SOURCES, withoutWorkspace), /pipeline\.json: variable workspace_id names a resource the stack does not provide/);
+            assert.throws(() => dashboardConfig(pipeline(), { prometheus: SOURCES.prometheus }, RESOURCES), /variable cloudwatch needs the CloudWatch data source/);
+            assert.throws(() => dashboardConfig(pipeline(), SOURCES, { ...RESOURCES, event_rule: ["a,b"] }), /variable event_rule needs resource names without commas/);
+            assert.throws(() => dashboardConfig(pipeline(), SOURCES, { ...RESOURCES, workspace_id: ["ws-1", "ws-2"] }), /constant variable workspace_id takes one resource name/);
+        });
+
         it("refuses a dashboard without the datasource variable, naming the file", () => {
             const d: Dashboard = { id: "x", path: "/tmp/x.json", model: { templating: { list: [] } } };
-            assert.throws(() => dashboardConfig(d, { uid: "u", name: "n" }), /\/tmp\/x\.json: a dashboard needs a "datasource" variable/);
+            assert.throws(() => dashboardConfig(d, { prometheus: { uid: "u", name: "n" } }), /\/tmp\/x\.json: a dashboard needs a "datasource" variable/);
             assert.throws(() => dashboardUid({ id: "a b", path: "/tmp/a b.json", model: {} }), /dashboard file names become uids/);
         });
     });

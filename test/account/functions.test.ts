@@ -4,10 +4,14 @@ import {
     alertKeyPolicy,
     alertTopicPolicy,
     ampDataSourceJson,
+    cloudWatchDataSourceJson,
     endpointId,
     eventsDeadLetterQueuePolicy,
+    grafanaCloudWatchPolicy,
     grafanaTokenName,
     heartbeatTopicPolicy,
+    nameFromArn,
+    notificationTopicPolicy,
     OPT_IN_REGIONS,
     pipelineAlarmPrefix,
     pipelineAlarms,
@@ -16,7 +20,9 @@ import {
     ruleEvaluationFailuresQuery,
     ruleNamespaceActivity,
     seriesLimits,
+    pipelineTopicPolicy,
     servicePrincipals,
+    SNS_TOPIC_POLICY_ACTIONS,
     TOKEN_LIFETIME_SECONDS,
     TOKEN_ROTATION_DAYS,
     tokenRotationWindow,
@@ -72,6 +78,36 @@ describe("account-level pure functions", () => {
                 doc.Statement.map((s) => s.Sid),
                 ["AllowAmpAlertManager", "AllowCloudWatchAlarms", "DenyInsecureTransport"],
             );
+        });
+
+        it("denies every action a topic policy can name, to anyone, without TLS, on all four topics", () => {
+            const topic = "arn:aws:sns:eu-west-1:111122223333:t";
+            const workspace = "arn:aws:aps:eu-west-1:111122223333:workspace/ws-1";
+            assert.deepEqual(SNS_TOPIC_POLICY_ACTIONS, [
+                "sns:AddPermission",
+                "sns:DeleteTopic",
+                "sns:GetDataProtectionPolicy",
+                "sns:GetTopicAttributes",
+                "sns:ListSubscriptionsByTopic",
+                "sns:ListTagsForResource",
+                "sns:Publish",
+                "sns:PutDataProtectionPolicy",
+                "sns:RemovePermission",
+                "sns:SetTopicAttributes",
+                "sns:Subscribe",
+            ]);
+            const docs = [
+                alertTopicPolicy({ identity: IRELAND, topicArn: topic, workspaceArn: workspace, eventRuleArns: ["arn:aws:events:eu-west-1:111122223333:rule/r1"] }),
+                heartbeatTopicPolicy(IRELAND, topic, workspace),
+                pipelineTopicPolicy(IRELAND, topic),
+                notificationTopicPolicy(topic),
+            ];
+            for (const doc of docs) {
+                const denies = doc.Statement.filter((st) => st.Effect === "Deny");
+                assert.deepEqual(denies, [
+                    { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: [...SNS_TOPIC_POLICY_ACTIONS], Resource: topic, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+                ]);
+            }
         });
 
         it("lets only the listed rules dead-letter into the queue", () => {
@@ -155,6 +191,23 @@ describe("account-level pure functions", () => {
 
         it("signs AMP queries with the workspace role", () => {
             assert.deepEqual(JSON.parse(ampDataSourceJson("eu-west-1")), { httpMethod: "POST", sigV4Auth: true, sigV4AuthType: "ec2_iam_role", sigV4Region: "eu-west-1" });
+        });
+
+        it("reads CloudWatch with the workspace role, in the stack's region only, metrics only", () => {
+            assert.deepEqual(JSON.parse(cloudWatchDataSourceJson("eu-west-1")), { authType: "ec2_iam_role", defaultRegion: "eu-west-1" });
+            const doc = grafanaCloudWatchPolicy("eu-west-1");
+            assert.equal(doc.Statement.length, 1);
+            const [read] = doc.Statement;
+            assert.deepEqual(read.Action, ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"]);
+            assert.deepEqual(read.Condition, { StringEquals: { "aws:RequestedRegion": "eu-west-1" } });
+            assert.ok(![read.Action].flat().some((a) => a.endsWith("*") || a.startsWith("logs:")), "no wildcards, no log reads");
+        });
+
+        it("takes topic and queue names from their ARNs", () => {
+            assert.equal(nameFromArn("arn:aws:sns:eu-west-1:111122223333:customer-notices"), "customer-notices");
+            assert.equal(nameFromArn("arn:aws-cn:sqs:cn-north-1:111122223333:vigil-triage-dlq-1"), "vigil-triage-dlq-1");
+            assert.throws(() => nameFromArn("customer-notices"), /expected an SNS topic or SQS queue ARN/);
+            assert.throws(() => nameFromArn("arn:aws:sns:eu-west-1:111122223333:"), /expected an SNS topic or SQS queue ARN/);
         });
     });
 
