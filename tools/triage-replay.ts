@@ -210,7 +210,7 @@ export async function replay(args: ReplayArgs, impactTable: ImpactTable): Promis
     const diagnostics = job ? { requested: async (caseId: string) => void (await (job as DiagnosticsJob).run(caseId)) } : undefined;
     const engine = new TriageEngine({ store, notifier, operatorNotifier, incidents, timers, clock, impactTable, settings: DEFAULT_SETTINGS, diagnostics });
     const notes: string[] = [];
-    const counts = { messages: 0, alerts: 0, duplicates: 0, heartbeats: 0, ignored: 0, unparsed: 0 };
+    const counts = { messages: 0, alerts: 0, duplicates: 0, heartbeats: 0, ignored: 0, unparsed: 0, kept: 0 };
     for (const file of files) {
         for (const message of readMessages(file)) {
             const report = await engine.ingest(message);
@@ -224,6 +224,10 @@ export async function replay(args: ReplayArgs, impactTable: ImpactTable): Promis
             } else if (report.outcome === "unparsed") {
                 counts.unparsed++;
                 notes.push(`unparsed ${file}: ${report.reason}`);
+            } else if (report.kept !== undefined) {
+                // Used, and kept raw with a warning as the Lambda keeps it (e.g. AMP's default text body).
+                counts.kept++;
+                notes.push(`kept ${file}: ${report.kept}`);
             }
         }
     }
@@ -243,7 +247,7 @@ export async function replay(args: ReplayArgs, impactTable: ImpactTable): Promis
     }
     notes.unshift(
         `replayed ${counts.messages} message(s) from ${files.length} file(s): ${counts.alerts} alert observation(s) (${counts.duplicates} duplicate), ` +
-            `${counts.heartbeats} heartbeat(s), ${counts.ignored} ignored, ${counts.unparsed} unparsed; ` +
+            `${counts.heartbeats} heartbeat(s), ${counts.ignored} ignored, ${counts.unparsed} unparsed, ${counts.kept} kept with a warning; ` +
             `${notifier.sent.length} notification(s), ${incidents.opened.length} incident(s) opened, ${operatorNotifier.sent.length} operator notice(s); clock ${clock.now().toISOString()}`,
     );
     if (job) {

@@ -643,8 +643,11 @@ describe("triage engine on dynalite", function () {
             assert.equal(truncated.kind, "parse-failure");
             assert.equal(truncated.topicArn, "arn:aws:sns:eu-west-1:111122223333:vigil-alerts");
             assert.ok(kept.some((k) => k.kind === "unknown-source" && k.raw.includes('"aws.s3"')));
-            assert.ok(kept.some((k) => k.reason.startsWith("AMP default text body")));
-            assert.deepEqual(await h.store.allCases(), []);
+            const text = kept.find((k) => k.reason.startsWith("AMP default text body"));
+            assert.ok(text, "a text body is kept too, with the warning the operator acts on");
+            assert.equal(text.raw, message("amp/09-default-text-body.sns.json").body);
+            // Only the text body had a usable alert; the others opened nothing.
+            assert.deepEqual((await h.store.allCases()).map((c) => [c.key, c.state]), [["prometheus:85c049965f11a4fa", "RESOLVED"]]);
         });
 
         it("EC2 events take the node's cluster from the node directory; other instances are ignored", async () => {
@@ -659,6 +662,67 @@ describe("triage engine on dynalite", function () {
             const cases = await h.store.allCases();
             assert.deepEqual(cases.map((c) => [c.key, c.cluster]), [["ec2:111122223333:eu-west-1:i-0a1b2c3d4e5f67890:state", "payments-prod"]]);
             assert.match(h.notifier.sent[0].subject, /\(payments-prod\)$/);
+        });
+    });
+
+    describe("retention (DynamoDB TTL on closed cases only)", () => {
+        const DAY = 86400;
+        const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+        /** The case item as DynamoDB holds it (what TTL reads). */
+        async function item(h: Harness, key: string) {
+            const out = await h.client.send(new GetItemCommand({ TableName: h.tableName, Key: { pk: { S: `case#${caseIdFor(key)}` }, sk: { S: "case" } }, ConsistentRead: true }));
+            assert.ok(out.Item);
+            return out.Item;
+        }
+
+        it("a resolved case expires the retention period after its last activity (or its last reply link); a waiting one never", async () => {
+            const h = await harness(dynamo.endpoint);
+            await h.engine.ingest(message("amp/05-cpu-overcommit-none.sns.json"));
+            assert.equal((await caseOf(h, OVERCOMMIT)).expiresAt, epoch(START) + 90 * DAY);
+            assert.deepEqual((await item(h, OVERCOMMIT)).expiresAt, { N: String(epoch(START) + 90 * DAY) });
+
+            await h.engine.ingest(message("amp/01-crashloop-firing.sns.json"));
+            assert.equal((await caseOf(h, CRASH)).state, "AWAITING_CUSTOMER");
+            assert.equal((await item(h, CRASH)).expiresAt, undefined, "an open question is never deleted");
+            const deadline = addSeconds(START, 72 * 3600);
+            h.clock.set(deadline);
+            await h.engine.timeout(caseIdFor(CRASH));
+            // Kept until its reply links expire (a late confirmation must find it), then the retention period.
+            assert.deepEqual((await item(h, CRASH)).expiresAt, { N: String(epoch(addSeconds(deadline, 96 * 3600)) + 90 * DAY) });
+        });
+
+        it("an incident expires only once its alert resolved at the source; firing again (or a late confirmation) removes the expiry", async () => {
+            const h = await harness(dynamo.endpoint);
+            await h.engine.ingest(message("amp/04-apiserver-burn-known.sns.json"));
+            assert.equal((await caseOf(h, BURN)).state, "INCIDENT_OPEN");
+            assert.equal((await item(h, BURN)).expiresAt, undefined, "an open incident whose alert still fires is kept");
+            const burn = (id: string, status: "firing" | "resolved", startsAt: string, endsAt?: string) =>
+                editAmp("amp/04-apiserver-burn-known.sns.json", id, (body) => {
+                    body.status = status;
+                    body.alerts[0].status = status;
+                    body.alerts[0].startsAt = startsAt;
+                    body.alerts[0].endsAt = endsAt ?? "0001-01-01T00:00:00.000Z";
+                });
+            const startsAt = JSON.parse(message("amp/04-apiserver-burn-known.sns.json").body).alerts[0].startsAt;
+            h.clock.advance(3600);
+            await h.engine.ingest(burn("burn-resolved", "resolved", startsAt, "2024-05-01T12:50:00.000Z"));
+            const resolved = await caseOf(h, BURN);
+            assert.deepEqual([resolved.state, resolved.sourceStatus], ["INCIDENT_OPEN", "resolved"]);
+            assert.equal(resolved.expiresAt, epoch(h.clock.now().toISOString()) + 90 * DAY, "the engine is done: the OpsItem is the incident's record");
+            h.clock.advance(600);
+            await h.engine.ingest(burn("burn-again", "firing", "2024-05-01T13:05:00.000Z"));
+            assert.equal((await caseOf(h, BURN)).sourceStatus, "firing");
+            assert.equal((await item(h, BURN)).expiresAt, undefined, "the attribute is removed, not left behind");
+
+            // A late confirmation reopens a resolved case as an incident: no longer closed.
+            await h.engine.ingest(message("amp/01-crashloop-firing.sns.json"));
+            const { confirm } = replyTokens(h.notifier.sent.find((n) => n.kind === "ask")?.body ?? "");
+            h.clock.set(addSeconds(START, 80 * 3600));
+            await h.engine.sweep();
+            assert.ok((await caseOf(h, CRASH)).expiresAt !== undefined);
+            await h.engine.answerReply(confirm, WHO);
+            assert.equal((await caseOf(h, CRASH)).state, "INCIDENT_OPEN");
+            assert.equal((await item(h, CRASH)).expiresAt, undefined);
         });
     });
 

@@ -175,8 +175,8 @@ describe("triage: immediate follow-up of replies (case table stream)", function 
 
         const records = {
             "a new case": streamRecord("INSERT", askedItem),
-            "a case waiting for the customer": streamRecord("MODIFY", askedItem),
             "a no-impact answer (nothing to follow up)": streamRecord("MODIFY", answered),
+            "a case waiting for the customer": streamRecord("MODIFY", askedItem),
             "a heartbeat": streamRecord("MODIFY", heartbeat),
             "a kept unparsed message": streamRecord("INSERT", unparsed),
             "a TTL deletion (no new image)": streamRecord("REMOVE", askedItem),
@@ -189,6 +189,27 @@ describe("triage: immediate follow-up of replies (case table stream)", function 
         // The filter does look at the mark: the same item with it passes.
         assert.equal(matchesPattern(PATTERN, streamRecord("MODIFY", { ...answered, replyWork: { S: "pending" } })), true);
         assert.equal(matchesPattern(PATTERN, streamRecord("MODIFY", { ...answered, replyWork: { S: "done" } })), false);
+    });
+
+    it("a deferred no-impact answer leaves no work: the case is closed at once, its reply timer fires later and does nothing", async () => {
+        const h = await harness(dynamo.endpoint);
+        const { noImpact } = await asked(h);
+        const answer = await replyFunction(h).answerReply(noImpact, WHO);
+        assert.equal(answer.status === "ok" && answer.outcome, "no-impact");
+        const answered = await load(h, CRASH);
+        assert.deepEqual([answered.state, answered.resolution], ["RESOLVED", "CUSTOMER_NO_IMPACT"]);
+        assert.deepEqual(answered.claims, {});
+        assert.equal(answered.dueAt, undefined);
+        assert.ok(answered.expiresAt !== undefined, "closed for the engine: the store may expire it");
+        assert.equal((await caseItem(h, CRASH)).replyWork, undefined);
+        assert.equal(await h.engine.followUpReplies(caseIdFor(CRASH)), "nothing");
+        assert.deepEqual(h.timers.cancelled, [], "the reply timer stays (the reply function may not touch it)");
+        const [[name, timer]] = [...h.timers.schedules.entries()];
+        assert.equal(name, `vigil-reply-${caseIdFor(CRASH)}-1`);
+        h.clock.set(timer.at);
+        assert.equal(await h.engine.timeout(caseIdFor(CRASH)), "not-due", "it fires at its deadline and finds the case settled");
+        assert.equal((await load(h, CRASH)).version, answered.version);
+        assert.deepEqual([h.notifier.sent.length, h.incidents.opened.length], [1, 0]);
     });
 
     it("a follow-up whose effect fails records it for the sweep to retry, like any other work", async () => {

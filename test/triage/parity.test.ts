@@ -49,7 +49,7 @@ describe("triage: in-memory store (replay) matches DynamoDB", function () {
         const byKey = (a: CaseRecord, b: CaseRecord) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
         const fromDynamo = (await h.store.allCases()).sort(byKey).map(comparable);
         const fromMemory = store.allCases().sort(byKey).map(comparable);
-        assert.equal(fromDynamo.length, 15);
+        assert.equal(fromDynamo.length, 16);
         assert.deepEqual(fromDynamo, fromMemory);
         assert.deepEqual(
             (await h.store.heartbeats()).map((x) => [x.cluster, x.at, x.status]),

@@ -38,7 +38,7 @@ describe("triage replay (npm run triage:replay)", function () {
     it("prints every case of the fixtures with exactly the documented fields, after advancing the clock", async () => {
         const { code, cases, stderr } = await replay([FIXTURES, "--now", "2024-05-01T12:00:00Z", "--advance", "4d"]);
         assert.equal(code, 0, stderr);
-        assert.equal(cases.length, 15);
+        assert.equal(cases.length, 16);
         for (const c of cases) {
             const nameKey = c.source === "prometheus" ? "alertname" : "title";
             assert.deepEqual(Object.keys(c), ["key", "source", "cluster", nameKey, "impact", "state", "history"]);
@@ -54,6 +54,9 @@ describe("triage replay (npm run triage:replay)", function () {
             detail: "no reply by 2024-05-04T12:00:00.000Z; notification and alert resolved",
         });
         assert.equal(byKey(cases, "prometheus:9a8b7c6d5e4f3a2b").state, "INCIDENT_OPEN");
+        const text = byKey(cases, "prometheus:85c049965f11a4fa");
+        assert.deepEqual([text.alertname, text.impact, text.state], ["KubeDaemonSetMisScheduled", "none", "RESOLVED"], "AMP's default text body is triaged");
+        assert.equal(text.history[0].detail, "started 2024-05-01T11:55:31.402Z or earlier (delivery time: AMP's JSON template is not applied)");
         assert.equal(byKey(cases, "prometheus:0c1d2e3f4a5b6c7d").impact, "none");
         const gd = byKey(cases, "guardduty:111122223333:eu-west-1:6ec4a3b2f1e0d9c8b7a6958473625140");
         assert.equal(gd.title, "Unusual permission check was performed in an EKS cluster.");
@@ -63,7 +66,8 @@ describe("triage replay (npm run triage:replay)", function () {
         const pipelineAlarm = byKey(cases, "cloudwatch:arn:aws:cloudwatch:eu-west-1:111122223333:alarm:vigil-pipeline-triage-dead-letter-queue");
         assert.deepEqual([pipelineAlarm.impact, pipelineAlarm.state], ["none", "RESOLVED"], "Vigil's own pipeline alarms are never put to the customer");
         assert.ok(!pipelineAlarm.history.some((e) => e.event === "notified" || e.event === "operator-notified"));
-        assert.match(stderr, /replayed 26 message\(s\) from 26 file\(s\).*1 heartbeat\(s\), 1 ignored, 3 unparsed; .*, 2 operator notice\(s\);/);
+        assert.match(stderr, /replayed 26 message\(s\) from 26 file\(s\).*1 heartbeat\(s\), 1 ignored, 2 unparsed, 1 kept with a warning; .*, 2 operator notice\(s\);/);
+        assert.match(stderr, /kept .*09-default-text-body\.sns\.json: AMP default text body \(the alert manager's JSON template is not applied\): 1 alert\(s\) triaged/);
         assert.match(stderr, /unparsed .*10-truncated\.sns\.json: body is not JSON/);
         assert.match(stderr, /heartbeat payments-prod: last 2024-05-01T12:30:00\.981Z/);
     });

@@ -4,6 +4,8 @@
 // Store requests: a new alert costs two (the conditional upsert that accepts it, then the
 // conditional write of the triaged case); a duplicate costs one (the rejected upsert). Side
 // effects run between the two, so a crash between them is resumed from the claim by the sweep.
+// An alert from AMP's default text body (no source times) first costs a read: it is placed
+// against the case (lifecycle.placeUntimed), and a repeat of what the case knows stops there.
 
 import { classifyImpact, ImpactTable } from "./impact";
 import {
@@ -22,6 +24,7 @@ import {
     ObservationKind,
     observationClaimKey,
     othersWorking,
+    placeUntimed,
     previewReply,
     recordEffects,
     REPLY_CLAIM_PREFIX,
@@ -79,6 +82,8 @@ export interface MessageReport {
     readonly alerts: readonly AlertReport[];
     readonly heartbeats: number;
     readonly reason?: string;
+    /** Why a message whose alerts were used was also kept raw (AMP's JSON template not applied, alerts not usable). */
+    readonly kept?: string;
 }
 
 export type ReplyView =
@@ -135,14 +140,17 @@ export class TriageEngine {
             await this.recordUnparsed(message, parsed.unparsed, now);
             return { messageId: message.messageId, outcome: "unparsed", alerts: [], heartbeats: 0, reason: parsed.unparsed.reason };
         }
-        if (parsed.problems.length > 0) {
+        let kept: string | undefined;
+        if (parsed.problems.length > 0 || parsed.warnings.length > 0) {
             const raw = clipBytes(message.body, MAX_RAW_BYTES);
+            const notUsable = parsed.problems.length > 0 ? [`${parsed.problems.length} alert(s) not usable: ${parsed.problems.join("; ")}`] : [];
+            kept = clip([...parsed.warnings, ...notUsable].join("; "), 4000);
             await this.recordUnparsed(
                 message,
                 {
                     messageId: message.messageId,
                     kind: "parse-failure",
-                    reason: clip(`${parsed.problems.length} alert(s) not usable: ${parsed.problems.join("; ")}`, 4000),
+                    reason: kept,
                     raw,
                     rawTruncated: raw.length !== message.body.length,
                     attributes: message.attributes,
@@ -160,7 +168,7 @@ export class TriageEngine {
         for (const alert of parsed.alerts) {
             alerts.push(await this.ingestAlert(alert));
         }
-        return { messageId: message.messageId, outcome: "alerts", alerts, heartbeats: parsed.heartbeats.length };
+        return { messageId: message.messageId, outcome: "alerts", alerts, heartbeats: parsed.heartbeats.length, ...(kept === undefined ? {} : { kept }) };
     }
 
     private async recordUnparsed(message: InboundMessage, unparsed: Omit<UnparsedMessage, "receivedAt">, now: string): Promise<void> {
@@ -194,12 +202,20 @@ export class TriageEngine {
     /** Processes one normalized alert. */
     async ingestAlert(original: Alert): Promise<AlertReport> {
         const caseId = caseIdFor(original.key);
-        const alert = await this.withCluster(original);
+        let alert = await this.withCluster(original);
         if (!alert) {
             this.log.info("EC2 instance is not a node of an EKS cluster; ignored", { key: original.key });
             return { key: original.key, caseId, result: "not-a-node" };
         }
         const now = this.now();
+        if (alert.untimed) {
+            const placed = placeUntimed(await this.deps.store.load(caseId), { ...alert, observedAt: alert.observedAt || now });
+            if (!placed) {
+                this.log.debug("untimed observation adds nothing to the case", { caseId, key: alert.key, status: alert.status });
+                return { key: alert.key, caseId, result: "duplicate" };
+            }
+            alert = placed;
+        }
         const accepted = await this.deps.store.observe({ caseId, alert, now, claimUntil: addSeconds(now, this.settings.claimLeaseSeconds) });
         if (accepted.duplicate) {
             this.log.debug("duplicate observation", { caseId, key: alert.key, order: alert.order });
@@ -454,7 +470,9 @@ export class TriageEngine {
             }
             this.log.info("reply applied", { caseId: record.caseId, action: check.action, outcome, tokenHash: parsed.hash.slice(0, 12) });
             if (this.deps.deferReplyWork) {
-                // A reply timer left behind fires at its deadline, finds the case settled and does nothing.
+                // A claimed confirmation goes to the timer function, which also deletes the reply timer. After a
+                // "no impact" nothing is left to do: the timer fires at its deadline, finds the case settled and
+                // does nothing (a follow-up invocation and two writes per answer to delete it early buy nothing).
                 return { status: "ok", record: next, outcome };
             }
             await this.afterSave(record, next);

@@ -71,6 +71,86 @@ function strings(value: unknown): string[] {
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string" && v !== "") : [];
 }
 
+// ---- runbooks and links -------------------------------------------------------------------------
+//
+// Every event gets a runbook link and first actions. Vigil's own runbooks (docs/runbooks.md) are
+// one section per Prometheus alert, each linked from its rule (tools/docs.ts reports a section no
+// alert links); the AWS events are documented by AWS, per event type. So an event's runbook is
+// the AWS page that explains its kind (documented, stable pages; no deep link that could not be
+// checked), or, where the event carries its own explanation (AWS Health) or its owner's (a
+// CloudWatch alarm), the console page of that event. Console links are the documented URL forms
+// the consoles use; AWS Health's is the form AWS's own notifications link to.
+
+const GUARDDUTY_DOCS = "https://docs.aws.amazon.com/guardduty/latest/ug";
+const EKS_DOCS = "https://docs.aws.amazon.com/eks/latest/userguide";
+const EC2_DOCS = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide";
+
+/** GuardDuty finding types AWS retired (documented on their own page, not the family's). */
+const RETIRED_FINDING_TYPES = new Set(["PrivilegeEscalation:Kubernetes/PrivilegedContainer", "Persistence:Kubernetes/ContainerWithSensitiveMount"]);
+
+/**
+ * The GuardDuty page that documents a finding type's family: `ThreatPurpose:ResourceType/Family…`
+ * by the resource type (EKS Protection, Runtime Monitoring, EC2, IAM, S3, Malware Protection),
+ * attack sequences by their purpose; anything else the list of all active finding types.
+ */
+export function guardDutyFindingTypeDocs(type: string): string {
+    const m = /^([^:]+):([^/]+)\/(.*)$/.exec(type);
+    const [purpose, resource, family] = m ? [m[1], m[2], m[3]] : ["", "", ""];
+    let page = "guardduty_finding-types-active.html";
+    if (RETIRED_FINDING_TYPES.has(type)) {
+        page = "guardduty_finding-types-retired.html";
+    } else if (purpose === "AttackSequence") {
+        page = "guardduty-attack-sequence-finding-types.html";
+    } else if (resource === "Kubernetes") {
+        page = "guardduty-finding-types-eks-audit-logs.html";
+    } else if (resource === "Runtime") {
+        page = "findings-runtime-monitoring.html";
+    } else if (resource === "EC2" && family.startsWith("MaliciousFile")) {
+        page = "findings-malware-protection.html";
+    } else if (resource === "EC2") {
+        page = "guardduty_finding-types-ec2.html";
+    } else if (resource === "IAMUser") {
+        page = "guardduty_finding-types-iam.html";
+    } else if (resource === "S3") {
+        page = "guardduty_finding-types-s3.html";
+    }
+    return `${GUARDDUTY_DOCS}/${page}`;
+}
+
+/** The AWS Health Dashboard page of one event (the link AWS's own notifications carry). */
+export function healthEventUrl(eventArn: string): string {
+    // ARNs need no escaping there but ':' and '/'; anything else unusual is escaped.
+    return `https://health.aws.amazon.com/health/home?region=us-east-1#/event-log?eventID=${encodeURIComponent(eventArn).replace(/%3A/g, ":").replace(/%2F/g, "/")}&eventTab=details`;
+}
+
+/** The EKS console page of a cluster (its Add-ons tab lists the add-ons and their health issues). */
+function eksClusterConsoleUrl(region: string, cluster: string): string {
+    return `https://${region}.console.aws.amazon.com/eks/home?region=${region}#/clusters/${encodeURIComponent(cluster)}`;
+}
+
+function ec2InstanceConsoleUrl(region: string, instanceId: string): string {
+    return `https://${region}.console.aws.amazon.com/ec2/home?region=${region}#InstanceDetails:instanceId=${encodeURIComponent(instanceId)}`;
+}
+
+/** EKS user guide pages of the add-ons that have one; others are covered by the add-ons page. */
+const EKS_ADDON_DOCS: Readonly<Record<string, string>> = {
+    "vpc-cni": "managing-vpc-cni.html",
+    coredns: "managing-coredns.html",
+    "kube-proxy": "managing-kube-proxy.html",
+    "aws-ebs-csi-driver": "ebs-csi.html",
+};
+
+/** First action per add-on health issue code (API AddonIssue.code), where the code says what to look at. */
+const ADDON_ISSUE_ACTIONS: Readonly<Record<string, string>> = {
+    InsufficientNumberOfReplicas: "Find why the add-on's pods are not running: kubectl -n kube-system get pods, then describe the pending or crashing ones (capacity, image pulls, crash loops).",
+    AccessDenied: "Check the add-on's IAM role (IRSA or Pod Identity association) and the permissions its policy grants.",
+    AddonPermissionFailure: "Check the add-on's IAM role (IRSA or Pod Identity association) and the permissions its policy grants.",
+    ConfigurationConflict: "Fields of the add-on's objects were changed outside EKS: update it again choosing --resolve-conflicts PRESERVE (keep them) or OVERWRITE.",
+    AdmissionRequestDenied: "An admission webhook or policy rejected the add-on's objects: find it (kubectl get validatingwebhookconfigurations) and allow the add-on.",
+    ClusterUnreachable: "EKS cannot reach the cluster's API server: check the cluster's status and its control-plane logs.",
+    K8sResourceNotFound: "A Kubernetes object the add-on needs was deleted: update the add-on again so EKS recreates it.",
+};
+
 // ---- GuardDuty --------------------------------------------------------------------------------
 
 /** GuardDuty's severity bands (Low 1.0–3.9, Medium 4.0–6.9, High 7.0–8.9, Critical 9.0–10.0). */
@@ -121,6 +201,7 @@ function guardDuty(event: JsonObject): EventResult {
             : "Isolate the affected workload or node while you investigate.",
         "If the activity is expected, archive the finding or add a suppression rule so it stops alerting.",
     ];
+    const kubernetesFinding = /^[^:]+:(Kubernetes|Runtime)\//.test(type);
     return {
         kind: "alert",
         alert: {
@@ -139,6 +220,7 @@ function guardDuty(event: JsonObject): EventResult {
             description: clip(str(d.description) ?? "", 4000),
             severity,
             level: resourceType === "EKSCluster" ? "cluster" : resourceType === "Instance" ? "node" : "workload",
+            runbookUrl: guardDutyFindingTypeDocs(type),
             mitigations,
             attributes: { type, severity: band, resourceType, cluster, archived: String(archived) },
             resources: [...new Set([...strings(event.resources), ...(str(eks.arn) ? [eks.arn as string] : [])])],
@@ -146,6 +228,10 @@ function guardDuty(event: JsonObject): EventResult {
                 {
                     label: "GuardDuty finding",
                     url: `https://${region}.console.aws.amazon.com/guardduty/home?region=${region}#/findings?macros=current&fId=${encodeURIComponent(id)}`,
+                },
+                {
+                    label: "GuardDuty remediation",
+                    url: `${GUARDDUTY_DOCS}/${kubernetesFinding ? "guardduty-remediate-kubernetes.html" : "guardduty_remediate.html"}`,
                 },
             ],
             count,
@@ -194,10 +280,9 @@ function health(event: JsonObject): EventResult {
             description: clip(text, 4000),
             severity,
             level: "cluster",
-            mitigations:
-                category === "scheduledChange"
-                    ? ["Plan the change described before its start time; see the AWS Health Dashboard for the affected resources."]
-                    : ["Follow the AWS Health Dashboard event for updates and the recommended actions."],
+            // The event is its own runbook: AWS writes what happens and what to do into it.
+            runbookUrl: healthEventUrl(eventArn),
+            mitigations: healthMitigations(category, entities.filter((e) => e !== "")),
             attributes: {
                 service,
                 eventTypeCode: code,
@@ -208,14 +293,27 @@ function health(event: JsonObject): EventResult {
                 cluster,
             },
             resources: candidates.filter((c) => c.startsWith("arn:")),
-            links: [
-                {
-                    label: "AWS Health event",
-                    url: `https://health.aws.amazon.com/health/home#/account/event-log?eventID=${encodeURIComponent(eventArn)}`,
-                },
-            ],
+            links: [],
         },
     };
+}
+
+function healthMitigations(category: string, entities: readonly string[]): string[] {
+    const affected = entities.length > 0 ? ` (${clip(entities.slice(0, 5).join(", "), 300)}${entities.length > 5 ? ", …" : ""})` : "";
+    switch (category) {
+        case "scheduledChange":
+            return [
+                `Plan the change the event describes before its start time for the affected resources${affected}.`,
+                "Where the event lets you act earlier (an upgrade, a restart, a replacement), do it in a maintenance window of your choice.",
+            ];
+        case "accountNotification":
+            return [`Read the notification in the AWS Health Dashboard and take the action it asks for${affected}, before any date it gives.`];
+        default:
+            return [
+                `Check whether the affected resources${affected} carry the customer's workloads, and watch their alerts.`,
+                "Follow the event in the AWS Health Dashboard for AWS's updates and recommended actions; the case resolves when AWS closes it.",
+            ];
+    }
 }
 
 // ---- Amazon EKS service events ------------------------------------------------------------------
@@ -254,16 +352,20 @@ function eksEvent(event: JsonObject, detailType: string): EventResult {
                 description: clip(issueText || str(d.message) || str(d.description) || "", 4000),
                 severity: bad ? "warning" : "info",
                 level: "cluster",
-                mitigations: bad
-                    ? [
-                          `Inspect the add-on's health issues: aws eks describe-addon --cluster-name ${cluster || "<cluster>"} --addon-name ${addon || "<addon>"}.`,
-                          "Check the add-on's pods in kube-system (events, restarts, pending pods) and its IAM role.",
-                          "Roll back to the previous add-on version if the problem started with an update.",
-                      ]
-                    : [],
+                runbookUrl: `${EKS_DOCS}/${EKS_ADDON_DOCS[addon] ?? "eks-add-ons.html"}`,
+                // The same options on the resolve: the case keeps the latest observation, and a late
+                // confirmation's incident notification shows its options.
+                mitigations: [
+                    ...new Set([
+                        ...issues.map((i) => ADDON_ISSUE_ACTIONS[str(i.code) ?? ""]).filter((a): a is string => a !== undefined),
+                        `Inspect the add-on's health issues: aws eks describe-addon --cluster-name ${cluster || "<cluster>"} --addon-name ${addon || "<addon>"}.`,
+                        "Check the add-on's pods in kube-system (events, restarts, pending pods) and its IAM role.",
+                        `Roll back to the previous add-on version if the problem started with an update (${EKS_DOCS}/updating-an-add-on.html).`,
+                    ]),
+                ],
                 attributes: { detailType, cluster, addonName: addon },
                 resources,
-                links: [],
+                links: cluster ? [{ label: "EKS cluster (Add-ons tab)", url: eksClusterConsoleUrl(region, cluster) }] : [],
             },
         };
     }
@@ -286,10 +388,14 @@ function eksEvent(event: JsonObject, detailType: string): EventResult {
                 description: clip(str(d.message) ?? "", 4000),
                 severity: "info",
                 level: "pod",
-                mitigations: ["Restart the pod (through its Deployment) before the scheduled time to control when it moves."],
+                runbookUrl: `${EKS_DOCS}/fargate-pod-patching.html`,
+                mitigations: [
+                    "Restart the pod (through its Deployment) before the scheduled time to control when it moves.",
+                    "Give the workload a PodDisruptionBudget and more than one replica, so the eviction keeps it serving.",
+                ],
                 attributes: { detailType, cluster, addonName: "" },
                 resources,
-                links: [],
+                links: cluster ? [{ label: "EKS cluster", url: eksClusterConsoleUrl(region, cluster) }] : [],
             },
         };
     }
@@ -307,7 +413,7 @@ function ec2Event(event: JsonObject, detailType: string): EventResult {
     const at = time(event.time, "time");
     const instanceId = required(str(d["instance-id"]), "detail.instance-id");
     const resources = strings(event.resources);
-    const base = { source: "ec2" as const, cluster: "", level: "node" as const, resources, links: [] };
+    const base = { source: "ec2" as const, cluster: "", level: "node" as const, resources, links: [{ label: "EC2 instance", url: ec2InstanceConsoleUrl(region, instanceId) }] };
     if (detailType === "EC2 Spot Instance Interruption Warning") {
         const action = str(d["instance-action"]) ?? "terminate";
         return {
@@ -323,6 +429,7 @@ function ec2Event(event: JsonObject, detailType: string): EventResult {
                 summary: `EC2 will ${action} spot instance ${instanceId} in two minutes.`,
                 description: "",
                 severity: "warning",
+                runbookUrl: `${EC2_DOCS}/spot-instance-termination-notices.html`,
                 mitigations: [
                     "Confirm the node is cordoned and drained (node termination handler or Karpenter interruption handling).",
                     "Check that the node's pods were rescheduled and PodDisruptionBudgets allowed it.",
@@ -349,6 +456,7 @@ function ec2Event(event: JsonObject, detailType: string): EventResult {
                 summary: `EC2 instance ${instanceId} changed state to ${state}.`,
                 description: "",
                 severity: "warning",
+                runbookUrl: `${EC2_DOCS}/ec2-instance-lifecycle.html`,
                 mitigations: [
                     "Check whether the instance was stopped or terminated on purpose (Auto Scaling activity, Karpenter consolidation, CloudTrail).",
                     "Check that the node's pods were rescheduled and the node group is back at its desired size.",
@@ -388,6 +496,9 @@ function alarmAlert(f: AlarmFacts): EventResult {
     // An alarm that stays in ALARM keeps the start of that ALARM period.
     const startsAt = f.previousState === "ALARM" ? f.previousAt : firing ? f.stateAt : undefined;
     const cluster = CLUSTER_DIMENSIONS.map((k) => f.dimensions[k]).find((v) => v) ?? "";
+    const consoleUrl = `https://${f.region}.console.aws.amazon.com/cloudwatch/home?region=${f.region}#alarmsV2:alarm/${encodeURIComponent(f.alarmName)}`;
+    const described = alarmDescription(f.description);
+    const metric = f.namespace && f.metricName ? `${f.namespace}/${f.metricName}` : "its metrics";
     return {
         kind: "alert",
         alert: {
@@ -400,21 +511,56 @@ function alarmAlert(f: AlarmFacts): EventResult {
             order: `${f.stateAt}|${firing ? 0 : 1}`,
             cluster,
             title: clip(`CloudWatch alarm ${f.alarmName}`, 300),
-            summary: clip(f.description || f.reason, 1000),
+            summary: clip(described.summary || f.reason, 1000),
             description: clip(f.reason, 4000),
             severity: "warning",
             level: "cluster",
-            mitigations: [],
+            // The alarm's owner may name a runbook in its description; else the alarm itself (its
+            // description, metric and history) is what to read first.
+            runbookUrl: described.runbookUrl ?? consoleUrl,
+            mitigations:
+                described.mitigations.length > 0
+                    ? described.mitigations
+                    : [
+                          `Open the alarm and its metric ${metric} in the CloudWatch console and compare the recent datapoints with the threshold.`,
+                          "Find what changed when the alarm fired: deployments, scaling activity, configuration changes (CloudTrail).",
+                          "If it fires without a real problem, adjust its threshold or evaluation periods; first actions written in the alarm description (one per line) appear here.",
+                      ],
             attributes: { alarmName: f.alarmName, namespace: f.namespace, metricName: f.metricName, state: f.state, cluster },
             resources: [f.alarmArn],
-            links: [
-                {
-                    label: "CloudWatch alarm",
-                    url: `https://${f.region}.console.aws.amazon.com/cloudwatch/home?region=${f.region}#alarmsV2:alarm/${encodeURIComponent(f.alarmName)}`,
-                },
-            ],
+            links: described.runbookUrl ? [{ label: "CloudWatch alarm", url: consoleUrl }] : [],
         },
     };
+}
+
+/**
+ * What an alarm's description says: its first line (or sentence) is the summary, a URL in it the
+ * runbook, and the rest (later lines, list items, or further sentences of a one-line description)
+ * the first actions, in order.
+ */
+export function alarmDescription(text: string): { summary: string; runbookUrl?: string; mitigations: string[] } {
+    const url = /https:\/\/[^\s<>"')]+/.exec(text)?.[0];
+    // A line that only names the runbook ("Runbook: https://…") is not an action.
+    const namesRunbook = (line: string): boolean => url !== undefined && line.includes(url) && line.replace(url, "").replace(/[:.]/g, " ").trim().split(/\s+/).filter((w) => w !== "").length <= 2;
+    const lines = text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== "" && !namesRunbook(line));
+    if (lines.length === 0) {
+        return { summary: "", runbookUrl: url, mitigations: [] };
+    }
+    const listItem = /^(?:[-*•]|\d+[.)])\s+/;
+    let [summary, ...rest] = lines;
+    if (listItem.test(summary)) {
+        rest = lines;
+        summary = "";
+    }
+    if (rest.length === 0) {
+        // One line: its first sentence is the summary, the sentences after it the actions.
+        const sentences = summary.split(/(?<=[.!?])\s+(?=[A-Z])/);
+        [summary, ...rest] = sentences;
+    }
+    return { summary, runbookUrl: url, mitigations: rest.map((line) => line.replace(listItem, "").trim()).filter((line) => line !== "") };
 }
 
 function cloudWatchEvent(event: JsonObject, detailType: string): EventResult {

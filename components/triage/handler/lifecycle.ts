@@ -27,7 +27,7 @@ export interface Settings {
     readonly claimLeaseSeconds: number;
     /** When to retry a failed notification or incident. */
     readonly retryDelaySeconds: number;
-    /** How long a case stays in the store after its last activity (DynamoDB TTL). */
+    /** How long a closed case stays in the store after its last activity (DynamoDB TTL; see engineDone). */
     readonly retentionDays: number;
     /** Base of reply links: `<replyBaseUrl>/r/<token>`. */
     readonly replyBaseUrl: string;
@@ -76,7 +76,7 @@ export function caseIdFor(key: string): string {
 }
 
 /** Claim key of an observation. */
-export function observationClaimKey(alert: Alert): string {
+export function observationClaimKey(alert: Pick<Alert, "order">): string {
     return `obs|${alert.order}`;
 }
 
@@ -128,6 +128,53 @@ export function acceptObservation(existing: CaseRecord | undefined, caseId: stri
         claims: { ...base.claims, [observationClaimKey(alert)]: { until: claimUntil, alert } },
         dueAt: claimUntil,
     };
+}
+
+/**
+ * Places an observation the source gave no times for (AMP's default text body; `observedAt` is the
+ * delivery time D) among the case's observations: sets its `order` and episode times, or returns
+ * undefined when it adds nothing (a duplicate). Orders of untimed observations are derived from the
+ * case's highest accepted order L, so that they fit between the source-timed orders of the same
+ * alert (`<startsAt>|0` firing, `<startsAt>|1` resolved):
+ * - the status it reports is the case's latest (a text repeat of a firing alert, every
+ *   `repeat_interval`): nothing new, a duplicate, never a new episode;
+ * - resolved while firing: L with its last digit made 1 (a firing order ends in 0), which is
+ *   exactly the order of the JSON resolve of that episode, so the two are duplicates of each other;
+ *   ignored when delivered before the firing episode started (a late text from an older episode);
+ * - firing after a resolve delivered later than that resolve (SNS stamps publication, so an older
+ *   episode's message carries an earlier time): a new firing, ordered just above the resolve
+ *   (`max(L, "<resolved at>|1") + "+0"`), below any source-timed order of a later episode;
+ * - no case yet: `+0` / `+1`, below every source-timed order, so the JSON messages of the same
+ *   episode (once the template is fixed) are still accepted and applied.
+ */
+export function placeUntimed(record: CaseRecord | undefined, alert: Alert): Alert | undefined {
+    const at = alert.observedAt;
+    const status = alert.status;
+    const digit = status === "resolved" ? "1" : "0";
+    if (!record) {
+        return status === "firing" ? { ...alert, order: `+${digit}`, startsAt: at } : { ...alert, order: `+${digit}`, startsAt: undefined, endsAt: at };
+    }
+    const last = record.lastOrder;
+    // The latest accepted observation: still claimed (being applied), else the applied one.
+    const latest = record.claims[observationClaimKey({ order: last })]?.alert ?? (record.alert?.order === last ? record.alert : undefined);
+    const latestStatus = latest?.status ?? record.sourceStatus ?? "firing";
+    if (latestStatus === status) {
+        return undefined;
+    }
+    if (status === "resolved") {
+        const firingSince = latest?.startsAt ?? record.episodeStart;
+        if (firingSince !== undefined && at < firingSince) {
+            return undefined;
+        }
+        const order = last.endsWith("0") ? `${last.slice(0, -1)}1` : `${last}+1`;
+        return { ...alert, order, startsAt: undefined, endsAt: at };
+    }
+    const resolvedAt = latest?.status === "resolved" ? (latest.endsAt ?? latest.observedAt) : record.sourceResolvedAt;
+    if (resolvedAt !== undefined && at <= resolvedAt) {
+        return undefined;
+    }
+    const floor = resolvedAt !== undefined && `${resolvedAt}|1` > last ? `${resolvedAt}|1` : last;
+    return { ...alert, order: `${floor}+0`, startsAt: at };
 }
 
 /** True when the store must reject `alert` as already accepted (the upsert's condition, negated). */
@@ -211,6 +258,8 @@ export function applyObservation(
     d.alertname = alert.alertname;
     d.severity = alert.severity;
     const countNote = alert.count !== undefined ? ` (count ${alert.count})` : "";
+    // Times of an untimed observation are when it was delivered: the event happened then or before.
+    const timeNote = alert.untimed ? " or earlier (delivery time: AMP's JSON template is not applied)" : "";
 
     if (alert.status === "resolved") {
         const endedAt = alert.endsAt ?? alert.observedAt;
@@ -219,14 +268,14 @@ export function applyObservation(
             d.impact = cls.impact;
             d.impactReason = cls.reason;
             resolve(d, "SOURCE_RESOLVED_BEFORE_TRIAGE", now);
-            note(d, now, by, "resolved-before-triage", `resolved at ${endedAt} before it was seen firing; impact would be ${cls.impact} (${cls.reason}); nobody notified`);
+            note(d, now, by, "resolved-before-triage", `resolved at ${endedAt}${timeNote} before it was seen firing; impact would be ${cls.impact} (${cls.reason}); nobody notified`);
             return { draft: d, kind: "resolved-before-triage" };
         }
         d.sourceStatus = "resolved";
         d.sourceResolvedAt = later(record.sourceResolvedAt, endedAt);
         if (record.state === "NEW") {
             resolve(d, "SOURCE_RESOLVED_BEFORE_TRIAGE", now);
-            note(d, now, by, "resolved-before-triage", `resolved at ${endedAt} before the customer could be asked`);
+            note(d, now, by, "resolved-before-triage", `resolved at ${endedAt}${timeNote} before the customer could be asked`);
             return { draft: d, kind: "resolved-before-triage" };
         }
         const what =
@@ -235,14 +284,14 @@ export function applyObservation(
                 : record.state === "INCIDENT_OPEN"
                   ? "the incident stays open until people close it"
                   : `case stays resolved (${record.resolution})`;
-        note(d, now, by, "source-resolved", `resolved at ${endedAt}; ${what}`);
+        note(d, now, by, "source-resolved", `resolved at ${endedAt}${timeNote}; ${what}`);
         return { draft: d, kind: "source-resolved" };
     }
 
     // Firing.
     if (record.state === "NEW" && record.episode === 0) {
         startEpisode(d, alert, 1);
-        note(d, now, by, "firing", `started ${d.episodeStart}${countNote}`);
+        note(d, now, by, "firing", `started ${d.episodeStart}${timeNote}${countNote}`);
         triage(d, cls, now, "engine");
         return { draft: d, kind: "triaged" };
     }
@@ -274,7 +323,7 @@ export function applyObservation(
                 return { draft: d, kind: sameEpisode ? "repeat" : "recurred" };
             }
             startEpisode(d, alert, record.episode + 1);
-            note(d, now, by, "new-episode", `fired again at ${d.episodeStart}, after the flap cooldown`);
+            note(d, now, by, "new-episode", `fired again at ${d.episodeStart}${timeNote}, after the flap cooldown`);
             triage(d, cls, now, "engine");
             return { draft: d, kind: "new-episode" };
         }
@@ -298,7 +347,7 @@ export function applyObservation(
                 return { draft: d, kind: "recurred" };
             }
             startEpisode(d, alert, record.episode + 1);
-            note(d, now, by, "new-episode", `fired again at ${d.episodeStart}`);
+            note(d, now, by, "new-episode", `fired again at ${d.episodeStart}${timeNote}`);
             triage(d, cls, now, "engine");
             return { draft: d, kind: "new-episode" };
         }
@@ -396,7 +445,23 @@ function pruneTokens(d: Draft, now: string): void {
     }
 }
 
-/** Completes a draft for writing: version, due time, expiry, history bound. */
+/**
+ * True when the engine has nothing more to do with the case, so the store may delete it
+ * `retentionDays` after its last activity (DynamoDB TTL, `expiresAt`): a RESOLVED case, or an
+ * incident whose alert has resolved at the source, with no obligation or claim left.
+ * An incident counts once its alert resolved because the engine's part ends there: the OpsItem is
+ * the incident's record and lives on in OpsCenter until people close it, and an alert firing
+ * again after the case is gone opens a new case that finds that OpsItem through its dedup string.
+ * An incident whose alert is still firing (or whose source never resolves, like GuardDuty) and
+ * every case still NEW or AWAITING_CUSTOMER is kept: deleting it would lose its history and
+ * treat the next repeat as a new alert.
+ */
+export function engineDone(record: CaseRecord): boolean {
+    const closed = record.state === "RESOLVED" || (record.state === "INCIDENT_OPEN" && record.sourceStatus === "resolved");
+    return closed && obligations(record).length === 0 && Object.keys(record.claims).length === 0;
+}
+
+/** Completes a draft for writing: version, due time, expiry (closed cases only), history bound. */
 export function finalize(d: Draft, previous: CaseRecord, settings: Settings, now: string): CaseRecord {
     d.version = previous.version + 1;
     d.lastSeen = later(d.lastSeen, now) ?? now;
@@ -410,8 +475,12 @@ export function finalize(d: Draft, previous: CaseRecord, settings: Settings, now
         .map((t) => t.expiresAt)
         .sort()
         .pop();
-    const keepFrom = later(later(now, d.replyDeadline), tokenExpiry) ?? now;
-    d.expiresAt = Math.floor(Date.parse(keepFrom) / 1000) + settings.retentionDays * 86400;
+    if (engineDone(d)) {
+        const keepFrom = later(later(now, d.replyDeadline), tokenExpiry) ?? now;
+        d.expiresAt = Math.floor(Date.parse(keepFrom) / 1000) + settings.retentionDays * 86400;
+    } else {
+        delete d.expiresAt;
+    }
     if (d.history.length > settings.historyLimit) {
         const drop = d.history.length - settings.historyLimit;
         d.history.splice(0, drop);
@@ -454,7 +523,10 @@ export function previewReply(record: CaseRecord, action: ReplyAction, episode: n
  * Applies a reply (token already checked): marks the token used and moves the case. A confirmation
  * opens an incident (also after the deadline: an impact report is never dropped) and claims that
  * work for `claimHolder` (undefined: for the timer function to take over); "no impact" only
- * resolves a case still waiting for this episode's answer.
+ * resolves a case still waiting for this episode's answer. It claims no work: when the deployed
+ * reply function (which may not touch timers) records it, the reply timer is left to fire at its
+ * deadline, find the case settled and do nothing (`ActionAfterCompletion: DELETE` removes it);
+ * an engine allowed to touch timers deletes it after the write (TriageEngine.afterSave).
  */
 export function applyReply(
     record: CaseRecord,

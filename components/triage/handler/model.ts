@@ -34,6 +34,12 @@ export interface Alert {
      * observations sort higher. Equal means the same observation delivered again.
      */
     readonly order: string;
+    /**
+     * The source gave no times (AMP's default text body): `observedAt` is the delivery time, and
+     * the engine sets `order` and the episode times against the case before accepting it
+     * (lifecycle.placeUntimed), so repeats of a firing alert are duplicates, not new episodes.
+     */
+    readonly untimed?: true;
     /** The EKS cluster, or "" when the source does not say. */
     readonly cluster: string;
     /** Prometheus alert name (prometheus alerts only). */
@@ -43,6 +49,7 @@ export interface Alert {
     readonly description: string;
     readonly severity: Severity;
     readonly level: Level;
+    /** What to read first: the alert's runbook, or the source's documentation or console page for it. */
     readonly runbookUrl?: string;
     /** First actions the customer or operator can take, in order. */
     readonly mitigations: readonly string[];
@@ -182,7 +189,10 @@ export interface CaseRecord {
     readonly historyDropped: number;
     /** When the sweep must look at the case again (reply deadline, stale claim, retry). */
     readonly dueAt?: string;
-    /** Epoch seconds after which the store may delete the case (DynamoDB TTL). */
+    /**
+     * Epoch seconds after which the store may delete the case (DynamoDB TTL): set only while the
+     * engine is done with the case (lifecycle.finalize), absent while it is open.
+     */
     readonly expiresAt?: number;
     /** The latest diagnostics request (diagnostics/request.ts). */
     readonly diagnosticsRequest?: DiagnosticsRequestState;

@@ -3,11 +3,11 @@
 // `unparsed` result that keeps the raw body (contract C1).
 
 import type { SQSRecord } from "aws-lambda";
-import { alertnamesInAmpText, looksLikeAmpMessage, looksLikeAmpText, parseAmpMessage } from "./amp";
+import { alertnamesInAmpText, looksLikeAmpMessage, looksLikeAmpText, parseAmpMessage, parseAmpText } from "./amp";
 import { looksLikeAlarmAction, looksLikeEvent, parseAlarmAction, parseEvent } from "./events";
 import { Alert, Heartbeat, UnparsedMessage } from "./model";
 import { parseSourceTime } from "./time";
-import { clipBytes, isObject, JsonObject, obj, str } from "./text";
+import { clip, clipBytes, isObject, JsonObject, obj, str } from "./text";
 
 /** One delivered message: the SNS notification's body and metadata. */
 export interface InboundMessage {
@@ -30,6 +30,11 @@ export type ParsedMessage =
           readonly heartbeats: Heartbeat[];
           /** Parts of the message that could not be used: recorded as a parse failure as well. */
           readonly problems: string[];
+          /**
+           * What is wrong with the message although its alerts were used (AMP's JSON template not
+           * applied): recorded with the raw message like problems, so the operator fixes it.
+           */
+          readonly warnings: string[];
       }
     | { readonly kind: "ignored"; readonly reason: string }
     | { readonly kind: "unparsed"; readonly unparsed: Omit<UnparsedMessage, "receivedAt"> };
@@ -137,6 +142,33 @@ function amendedNote(message: InboundMessage): string {
     return notes.length > 0 ? `; AMP changed the message (${notes.join(", ")})` : "";
 }
 
+/** What the operator is told (with the raw message) whenever AMP sends its default text body. */
+export const AMP_TEXT_WARNING = "AMP default text body (the alert manager's JSON template is not applied)";
+
+/**
+ * AMP's default text body: its alerts are triaged (keyed by the fingerprint Alertmanager computes,
+ * timed by delivery), and the message is still recorded with a warning, because without the
+ * template the times are the delivery times and long messages lose whole alerts. A body of which
+ * nothing can be used is a parse failure, raw kept.
+ */
+function parseText(message: InboundMessage): ParsedMessage {
+    const result = parseAmpText(message.body, message.receivedAt ?? "", message.messageId);
+    const at = message.receivedAt ?? "";
+    if (result.alerts.length === 0 && result.heartbeats.length === 0) {
+        const names = alertnamesInAmpText(message.body);
+        const why = result.problems.length > 0 ? `; ${result.problems.join("; ")}` : "; no alert in it";
+        return unparsed(message, "parse-failure", clip(`${AMP_TEXT_WARNING}${names.length ? `; alerts: ${names.join(", ")}` : ""}${why}${amendedNote(message)}`, 4000));
+    }
+    const used = result.alerts.length + result.heartbeats.length;
+    return {
+        kind: "alerts",
+        alerts: result.alerts,
+        heartbeats: result.heartbeats.map((h) => ({ ...h, at })),
+        problems: result.problems.map((p) => p + amendedNote(message)),
+        warnings: [`${AMP_TEXT_WARNING}: ${used} alert(s) triaged from the text, timed by delivery${amendedNote(message)}`],
+    };
+}
+
 /** Turns one delivered message into alerts, heartbeats, an ignore decision, or a parse failure. */
 export function parseMessage(message: InboundMessage): ParsedMessage {
     let body: unknown;
@@ -144,12 +176,7 @@ export function parseMessage(message: InboundMessage): ParsedMessage {
         body = JSON.parse(message.body);
     } catch (err) {
         if (looksLikeAmpText(message.body)) {
-            const names = alertnamesInAmpText(message.body);
-            return unparsed(
-                message,
-                "parse-failure",
-                `AMP default text body (the alert manager's JSON template is not applied)${names.length ? `; alerts: ${names.join(", ")}` : ""}${amendedNote(message)}`,
-            );
+            return parseText(message);
         }
         return unparsed(message, "parse-failure", `body is not JSON: ${(err as Error).message}${amendedNote(message)}`);
     }
@@ -165,6 +192,7 @@ export function parseMessage(message: InboundMessage): ParsedMessage {
             alerts: result.alerts,
             heartbeats: result.heartbeats.map((h) => ({ ...h, at })),
             problems: result.problems.map((p) => p + amendedNote(message)),
+            warnings: [],
         };
     }
     if (looksLikeEvent(body) || looksLikeAlarmAction(body)) {
@@ -172,7 +200,7 @@ export function parseMessage(message: InboundMessage): ParsedMessage {
             const result = looksLikeEvent(body) ? parseEvent(body) : parseAlarmAction(body);
             switch (result.kind) {
                 case "alert":
-                    return { kind: "alerts", alerts: [{ ...result.alert, messageId: message.messageId }], heartbeats: [], problems: [] };
+                    return { kind: "alerts", alerts: [{ ...result.alert, messageId: message.messageId }], heartbeats: [], problems: [], warnings: [] };
                 case "ignored":
                     return result;
                 case "unknown":
