@@ -302,7 +302,8 @@ export interface AlarmSpec {
     /** Suffix of the alarm name (after the account's prefix). */
     readonly id: string;
     readonly description: string;
-    readonly namespace: "AWS/Lambda" | "AWS/SQS";
+    /** An AWS service's metrics, or Vigil's own (from log metric filters). */
+    readonly namespace: "AWS/Lambda" | "AWS/SQS" | `Vigil/${string}`;
     readonly metricName: string;
     readonly dimensions: Readonly<Record<string, pulumi.Input<string>>>;
     readonly statistic: "Sum" | "Maximum";
@@ -315,12 +316,48 @@ export interface AlarmTargets {
     readonly deadLetterQueueName: pulumi.Input<string>;
     readonly timerDeadLetterQueueName: pulumi.Input<string>;
     readonly queueAgeAlarmSeconds: number;
+    /** The metric the intake log group's filter counts unparsed messages in (unparsedMessagesFilter). */
+    readonly unparsedMetric: { readonly namespace: `Vigil/${string}`; readonly metricName: string };
+}
+
+/**
+ * What the engine logs, at error level, when it keeps a message it cannot use as unparsed
+ * (engine.ts recordUnparsed). Powertools Logger writes it as one JSON line whose `level` is
+ * "ERROR" and whose `message` is this text; a test runs the engine with that logger and checks
+ * that the filter below matches what it writes.
+ */
+export const UNPARSED_LOG_MESSAGE = "message kept as unparsed";
+
+export interface LogMetricFilterSpec {
+    /** A CloudWatch Logs filter pattern. */
+    readonly pattern: string;
+    readonly namespace: `Vigil/${string}`;
+    readonly metricName: string;
+    /** Published per matching log event. */
+    readonly value: "1";
+    readonly unit: "Count";
+}
+
+/**
+ * The intake log group's metric filter that counts messages kept as unparsed. One namespace per
+ * service (`Vigil/Triage/<name>`, unique as the log group's name is), so two services in an
+ * account never count each other's. No default value: without unparsed messages there is no
+ * data, which the alarm treats as fine.
+ */
+export function unparsedMessagesFilter(componentName: string): LogMetricFilterSpec {
+    return {
+        pattern: `{ ($.level = "ERROR") && ($.message = "${UNPARSED_LOG_MESSAGE}") }`,
+        namespace: `Vigil/Triage/${componentName}`,
+        metricName: "UnparsedMessages",
+        value: "1",
+        unit: "Count",
+    };
 }
 
 /**
  * The service's alarms: every function's errors and throttles, the two dead-letter queues not
- * empty, the intake queue's oldest message too old, and reply follow-ups behind the table's
- * stream. Each fires on one 5-minute period above its threshold (missing data is no problem: an
+ * empty, the intake queue's oldest message too old, reply follow-ups behind the table's stream,
+ * and messages kept as unparsed (the intake log group's metric filter). Each fires on one 5-minute period above its threshold (missing data is no problem: an
  * idle function publishes none).
  */
 export function triageAlarms(t: AlarmTargets): AlarmSpec[] {
@@ -384,6 +421,15 @@ export function triageAlarms(t: AlarmTargets): AlarmSpec[] {
             dimensions: { QueueName: t.intakeQueueName },
             statistic: "Maximum",
             threshold: t.queueAgeAlarmSeconds,
+        },
+        {
+            id: "triage-unparsed-messages",
+            description: `The intake function kept messages it could not parse or whose source it does not know ("${UNPARSED_LOG_MESSAGE}" in its log group): they were not triaged. Each is kept in the case table (sort key "unparsed") with its raw body and the reason; fix the sender or the parser.`,
+            namespace: t.unparsedMetric.namespace,
+            metricName: t.unparsedMetric.metricName,
+            dimensions: {},
+            statistic: "Sum",
+            threshold: 0,
         },
     ];
 }

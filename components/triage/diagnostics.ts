@@ -176,8 +176,27 @@ export function diagnosticsPolicy(a: DiagnosticsPolicyArgs): PolicyDocument {
     return { Version: "2012-10-17", Statement: statements };
 }
 
-/** The diagnostics function's alarms: errors, throttles, and failed runs waiting in its dead-letter queue. */
-export function diagnosticsAlarms(t: { readonly functionName: AlarmSpec["dimensions"][string]; readonly deadLetterQueueName: AlarmSpec["dimensions"][string] }): AlarmSpec[] {
+/**
+ * How far (milliseconds) the diagnostics mapping may fall behind the case table's stream before
+ * its alarm fires: twice the function's timeout (a batch in progress holds the records behind it
+ * that long), at least 5 minutes, and well before records are given up at
+ * DIAGNOSTICS_MAX_RECORD_AGE_SECONDS (the largest budget, 600 s, makes it 21 minutes).
+ */
+export function diagnosticsIteratorAgeAlarmMs(timeoutSeconds: number): number {
+    return Math.max(300, 2 * timeoutSeconds) * 1000;
+}
+
+/**
+ * The diagnostics function's alarms: errors, throttles, runs behind the table's stream
+ * (IteratorAge, like the reply follow-up's), and failed runs waiting in its dead-letter queue.
+ */
+export function diagnosticsAlarms(t: {
+    readonly functionName: AlarmSpec["dimensions"][string];
+    readonly deadLetterQueueName: AlarmSpec["dimensions"][string];
+    /** The function's timeout (ResolvedDiagnosticsArgs.timeoutSeconds). */
+    readonly timeoutSeconds: number;
+}): AlarmSpec[] {
+    const ageMs = diagnosticsIteratorAgeAlarmMs(t.timeoutSeconds);
     return [
         {
             id: "triage-diagnostics-errors",
@@ -196,6 +215,15 @@ export function diagnosticsAlarms(t: { readonly functionName: AlarmSpec["dimensi
             dimensions: { FunctionName: t.functionName },
             statistic: "Sum",
             threshold: 0,
+        },
+        {
+            id: "triage-diagnostics-iterator-age",
+            description: `Diagnostics runs are more than ${ageMs / 1000} seconds behind the case table's stream: reports arrive late, and requests older than ${DIAGNOSTICS_MAX_RECORD_AGE_SECONDS / 60} minutes are given up (to the diagnostics dead-letter queue); check the diagnostics function's errors, throttles and duration.`,
+            namespace: "AWS/Lambda",
+            metricName: "IteratorAge",
+            dimensions: { FunctionName: t.functionName },
+            statistic: "Maximum",
+            threshold: ageMs,
         },
         {
             id: "triage-diagnostics-dlq-not-empty",

@@ -19,8 +19,10 @@ export {
     RUNTIME_ENV_VARS,
     triageAlarms,
     TriageArgsError,
+    UNPARSED_LOG_MESSAGE,
+    unparsedMessagesFilter,
 } from "./args";
-export type { AlarmSpec, AlarmTargets, EnvironmentInputs, FunctionRole, FunctionSizing, ResolvedTriageArgs, TriageServiceArgs } from "./args";
+export type { AlarmSpec, AlarmTargets, EnvironmentInputs, FunctionRole, FunctionSizing, LogMetricFilterSpec, ResolvedTriageArgs, TriageServiceArgs } from "./args";
 export {
     DUE_INDEX,
     intakePolicy,
@@ -41,6 +43,7 @@ export {
     DIAGNOSTICS_TABLE_ACTIONS,
     diagnosticsAlarms,
     diagnosticsEnvironment,
+    diagnosticsIteratorAgeAlarmMs,
     diagnosticsPolicy,
     resolveDiagnosticsArgs,
 } from "./diagnostics";

@@ -2,7 +2,7 @@
 //
 // Each function's role allows exactly the actions its entry point performs (the engine's store,
 // notifier, incidents and timers calls; see the README's "Triage service" section), on exactly the
-// resources it uses. Three actions cannot be scoped to a resource, because their services do not
+// resources it uses. Four actions cannot be scoped to a resource, because their services do not
 // support resource-level permissions for them; they are tied to the region instead:
 //   - xray:PutTraceSegments, xray:PutTelemetryRecords (active tracing);
 //   - ssm:CreateOpsItem (the OpsItem does not exist before it is created; tagging it is scoped to

@@ -45,6 +45,7 @@ import {
     triageAlarms,
     TriageArgsError,
     TriageServiceArgs,
+    unparsedMessagesFilter,
 } from "./args";
 import { BUNDLE_DIR, BUNDLE_FILES, BundleError, ensureBundle, LAMBDA_RUNTIME } from "./bundle";
 import {
@@ -552,15 +553,28 @@ export class TriageService extends pulumi.ComponentResource {
         }
 
         // ---- alarms -----------------------------------------------------------------------------
+        // Messages the engine keeps as unparsed are not triaged: it logs each at error level, and
+        // this filter turns those log lines into a metric the alarms below watch.
+        const unparsed = unparsedMessagesFilter(name);
+        new aws.cloudwatch.LogMetricFilter(
+            `${name}-unparsed-messages`,
+            {
+                logGroupName: logGroups.intake.name,
+                pattern: unparsed.pattern,
+                metricTransformation: { namespace: unparsed.namespace, name: unparsed.metricName, value: unparsed.value, unit: unparsed.unit },
+            },
+            parent,
+        );
         const alarms = triageAlarms({
             functionNames: { intake: intake.name, reply: reply.name, timer: timer.name },
             intakeQueueName: intakeQueue.name,
             deadLetterQueueName: deadLetters.name,
             timerDeadLetterQueueName: timerDeadLetters.name,
             queueAgeAlarmSeconds: a.queueAgeAlarmSeconds,
+            unparsedMetric: { namespace: unparsed.namespace, metricName: unparsed.metricName },
         });
-        if (diagnostics) {
-            alarms.push(...diagnosticsAlarms({ functionName: diagnostics.fn.name, deadLetterQueueName: diagnostics.deadLetters.name }));
+        if (diagnostics && d) {
+            alarms.push(...diagnosticsAlarms({ functionName: diagnostics.fn.name, deadLetterQueueName: diagnostics.deadLetters.name, timeoutSeconds: d.timeoutSeconds }));
         }
         for (const spec of alarms) {
             const alarmName = `${a.alarmNamePrefix}${spec.id}`;

@@ -100,6 +100,7 @@ describe("diagnostics: read-only access", () => {
             ["deployment-unavailable", withAttributes(crash, { pod: undefined, deployment: "cart" }, { level: "workload" })],
             ["node-not-ready", alertOf("amp/06-node-group-mixed.sns.json", 1)],
             ["apiserver-burn", alertOf("amp/04-apiserver-burn-known.sns.json")],
+            ["network-cni", withAttributes(crash, { pod: undefined, container: undefined, namespace: undefined }, { level: "network" })],
         ];
         const paths = new Set<string>();
         for (const [name, alert] of runs) {

@@ -195,5 +195,28 @@ describe("diagnostics: the follow-up notification and the OpsItem update", () =>
             // The notification says the stored report was shortened.
             assert.match(reportText(bounded, FOLLOW_UP_LINES).join("\n"), /\(The stored report was shortened: detail lines were cut to keep the report within 48 KiB\.\)$/);
         });
+
+        it("the notification and the OpsItem say a shortened report is kept when it was cut, and the full one only when it was not", () => {
+            const huge = reportOf(incident, Array.from({ length: 12 }, (_, i) => check(`found-${i}`, "found", `finding ${i}`, Array.from({ length: 50 }, (_, j) => line(j)))));
+            const bounded = boundReport(huge);
+            assert.ok(bounded.truncated);
+            const cut = followUpNotification(incident, bounded).body;
+            assert.match(cut, new RegExp(`Case: ${incident.key} \\(id ${incident.caseId}, episode 1\\); a shortened report is kept with the case\\.\\nSent by Vigil diagnostics\\.$`));
+            assert.match(cut, /more line\(s\) in the report kept with the case/);
+            const cutData = opsItemDiagnostics(incident, bounded).data;
+            assert.match(cutData, /more line\(s\) in the report kept with the case/);
+            for (const text of [cut, cutData]) {
+                assert.ok(!text.includes("full report"), "no claim that the full report is kept");
+            }
+            // When even the summaries do not fit, the closing note says the same.
+            const many = Array.from({ length: 400 }, (_, i) => check(`found-${i}`, "found", `finding ${i}: ${"ü".repeat(100)}`, ["detail"]));
+            const shortened = followUpNotification(question, reportOf(question, many, { truncated: "summaries were cut to keep the report within 48 KiB" })).body;
+            assert.ok(shortened.endsWith(`\n…[shortened; a shortened report is kept with the case ${question.caseId}]`), shortened.slice(-200));
+            // A whole report keeps saying so.
+            const whole = followUpNotification(incident, reportOf(incident, mixedChecks())).body;
+            assert.match(whole, /; the full report is kept with the case\.\nSent by Vigil diagnostics\.$/);
+            assert.match(whole, /more line\(s\) in the full report/);
+            assert.doesNotMatch(whole, /shortened report/);
+        });
     });
 });

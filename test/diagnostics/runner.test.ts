@@ -110,6 +110,8 @@ describe("diagnostics: runs against recorded answers", function () {
         assert.deepEqual(c["apiserver-health"].lines, ["[-]etcd failed: reason withheld"]);
         assert.equal(c["apiserver-endpoints"].summary, "2 API server address(es) in service: 10.0.12.87, 10.0.44.153");
         assert.match(c["apiserver-pods"].summary, /EKS runs the API server outside the cluster/);
+        // Recorded before the run's clock (12:00:00Z), as a real answer would be.
+        assert.match(c["kube-system-events"].summary, /^1 event\(s\), 1 warning\(s\); latest \(9m ago\): 2024-05-01T11:51:10Z Warning Unhealthy \(33x, kubelet\)/);
         assert.deepEqual(c["logs:apiserver/error-codes"].lines.slice(0, 2), ["responseStatus.code | verb | objectRef.resource | requests", "429 | list | pods | 1311"]);
         assert.match(c["logs:apiserver/slow-requests"].lines[1], /^list \| pods \| system:serviceaccount:batch:report-builder \| 4711$/);
         assert.match(c["logs:apiserver/top-callers"].lines[1], /report-builder/);

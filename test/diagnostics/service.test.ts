@@ -153,6 +153,7 @@ describe("TriageService with incident diagnostics (Pulumi mocks)", function () {
             "aws:cloudwatch/logGroup:LogGroup dia-diagnostics-logs",
             "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-diagnostics-dlq-not-empty",
             "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-diagnostics-errors",
+            "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-diagnostics-iterator-age",
             "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-diagnostics-throttles",
             "aws:iam/role:Role dia-diagnostics-role",
             "aws:iam/rolePolicy:RolePolicy dia-diagnostics-permissions",
@@ -418,12 +419,14 @@ describe("TriageService with incident diagnostics (Pulumi mocks)", function () {
         });
     });
 
-    it("alarms on the function's errors and throttles and on its dead-letter queue, to the pipeline topic", () => {
+    it("alarms on the function's errors and throttles, its lag behind the table's stream and its dead-letter queue, to the pipeline topic", () => {
         const alarms = resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.includes("diagnostics"));
         const watched = Object.fromEntries(alarms.map((a) => [a.inputs.name, [a.inputs.namespace, a.inputs.metricName, a.inputs.dimensions, a.inputs.statistic, a.inputs.threshold]]));
         assert.deepEqual(watched, {
             "vigil-pipeline-triage-diagnostics-errors": ["AWS/Lambda", "Errors", { FunctionName: fn("dia-diagnostics").state.name }, "Sum", 0],
             "vigil-pipeline-triage-diagnostics-throttles": ["AWS/Lambda", "Throttles", { FunctionName: fn("dia-diagnostics").state.name }, "Sum", 0],
+            // The default budget (60 s) makes a 90 s timeout: the floor of 5 minutes applies.
+            "vigil-pipeline-triage-diagnostics-iterator-age": ["AWS/Lambda", "IteratorAge", { FunctionName: fn("dia-diagnostics").state.name }, "Maximum", 300_000],
             "vigil-pipeline-triage-diagnostics-dlq-not-empty": ["AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: named("dia-diagnostics-dlq").state.name }, "Maximum", 0],
         });
         for (const a of alarms) {
@@ -462,6 +465,8 @@ describe("TriageService with incident diagnostics (Pulumi mocks)", function () {
         assert.equal(f.reservedConcurrentExecutions, 1);
         const config = readDiagnosticsConfig({ ...f.environment.variables, AWS_REGION: REGION });
         assert.deepEqual([config.budgetSeconds, config.vigilNamespace, config.leaseSeconds, [...config.clusters]], [600, "ops-monitoring", 690, ["payments-prod"]]);
+        // The stream-lag alarm follows the timeout: twice 630 s.
+        assert.equal(recorder.named("vigil-pipeline-triage-diagnostics-iterator-age").inputs.threshold, 1_260_000);
         const policy: Statement[] = json(recorder.named("custom-diagnostics-permissions").inputs.policy).Statement;
         assert.deepEqual(list(policy.find((s) => s.Sid === "DescribeMonitoredClusters")?.Resource ?? []), ["arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod"]);
         assert.deepEqual(
@@ -487,6 +492,10 @@ describe("TriageService with incident diagnostics (Pulumi mocks)", function () {
             const config = readDiagnosticsConfig({ ...env, AWS_REGION: REGION } as Record<string, string>);
             assert.equal(config.budgetSeconds, budgetSeconds);
             assert.ok(config.leaseSeconds > d.timeoutSeconds, `budget ${budgetSeconds}: lease ${config.leaseSeconds} outlasts the timeout ${d.timeoutSeconds}`);
+            // The lag alarm fires before a request is old enough to be given up (records older than an hour).
+            const age = triage.diagnosticsIteratorAgeAlarmMs(d.timeoutSeconds);
+            assert.ok(age >= 2 * d.timeoutSeconds * 1000 && age >= 300_000, `budget ${budgetSeconds}: ${age} ms`);
+            assert.ok(age < 3600 * 1000, `budget ${budgetSeconds}: ${age} ms is below the mapping's maximum record age`);
         }
     });
 

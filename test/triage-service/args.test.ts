@@ -72,7 +72,14 @@ describe("TriageService helpers", () => {
     });
 
     it("alarms once per failure mode, with ids the account's prefix turns into unique names", () => {
-        const ids = triageAlarms({ functionNames: { intake: "i", reply: "r", timer: "t" }, intakeQueueName: "q", deadLetterQueueName: "d", timerDeadLetterQueueName: "td", queueAgeAlarmSeconds: 900 }).map((s) => s.id);
+        const ids = triageAlarms({
+            functionNames: { intake: "i", reply: "r", timer: "t" },
+            intakeQueueName: "q",
+            deadLetterQueueName: "d",
+            timerDeadLetterQueueName: "td",
+            queueAgeAlarmSeconds: 900,
+            unparsedMetric: { namespace: "Vigil/Triage/x", metricName: "UnparsedMessages" },
+        }).map((s) => s.id);
         assert.equal(new Set(ids).size, ids.length);
         assert.ok(ids.every((id) => id.startsWith("triage-")), "no clash with the account's own pipeline alarms");
     });

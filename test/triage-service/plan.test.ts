@@ -58,14 +58,16 @@ describe("offline plan of the example stack: triage service", function () {
         assert.ok(key);
         assert.match(children.find((r) => r.name === "vigil-triage-intake" && r.type === "aws:sqs/queue:Queue")?.inputs.kmsMasterKeyId, /^arn:aws:kms:eu-west-1:111122223333:key\/[0-9a-f-]{36}$/);
         const alarms = children.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
-        assert.equal(alarms.length, 13);
+        // 11 of the service, 4 of its diagnostics function.
+        assert.equal(alarms.length, 15);
+        assert.equal(children.filter((r) => r.type === "aws:cloudwatch/logMetricFilter:LogMetricFilter").length, 1, "the unparsed-messages filter");
         assert.ok(alarms.every((a) => a.inputs.name.startsWith("vigil-pipeline-triage-")), "alarm names carry the account's prefix");
     });
 
     it("passes every policy of the pack, advisory ones included, and exports the reply URL", () => {
         assert.deepEqual(violations.filter((v) => v.urn.includes("vigil:triage:TriageService")), []);
         assert.match(stdout, /replyUrl = https:\/\/[a-z0-9]+\.execute-api\.eu-west-1\.amazonaws\.com\n/);
-        assert.match(stdout, /vigil:triage:TriageService "vigil-triage": 57\n/);
+        assert.match(stdout, /vigil:triage:TriageService "vigil-triage": 60\n/);
     });
 
     it("writes the roles' trust and permission policies and the queue policies to artifacts/iam/", () => {

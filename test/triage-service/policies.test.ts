@@ -21,6 +21,7 @@ import {
     timerPolicy,
     topicQueuePolicy,
 } from "../../components/triage/policies";
+import { wildcardProblems as reviewWildcards } from "../support/iamReview";
 import { createTable, dynamoClient, Dynalite, editAmp, IMPACT_TABLE, message, replyTokens, START, startDynalite } from "../triage/support";
 
 const ID: AccountIdentity = { accountId: "111122223333", region: "eu-west-1", partition: "aws" };
@@ -71,31 +72,9 @@ function allowed(doc: PolicyDocument): Map<string, string[]> {
 }
 
 /** The only actions AWS offers no resource-level permissions for, among those the functions use. */
-const UNSCOPABLE = new Set(["xray:PutTraceSegments", "xray:PutTelemetryRecords", "ssm:CreateOpsItem", "ec2:DescribeInstances"]);
-
-/** Problems a least-privilege review would raise: wildcard actions, and "*" resources beyond UNSCOPABLE (and those not tied to the region). */
+/** The shared least-privilege review (test/support/iamReview.ts), in this file's account and region. */
 function wildcardProblems(doc: PolicyDocument): string[] {
-    const problems: string[] = [];
-    for (const g of grants(doc).filter((x) => x.effect === "Allow")) {
-        for (const action of g.actions.filter((a) => a === "*" || a.endsWith(":*") || a.includes("*"))) {
-            problems.push(`${g.sid}: action ${action}`);
-        }
-        if (g.resources.includes("*")) {
-            for (const action of g.actions.filter((a) => !UNSCOPABLE.has(a))) {
-                problems.push(`${g.sid}: ${action} on every resource`);
-            }
-            if (g.condition?.StringEquals?.["aws:RequestedRegion"] !== ID.region) {
-                problems.push(`${g.sid}: "*" without aws:RequestedRegion`);
-            }
-        }
-        for (const r of g.resources.filter((x) => x !== "*" && x.includes("*"))) {
-            // Only suffix patterns below one resource are allowed: log streams, OpsItems, the group's timers.
-            if (!/^arn:aws:(logs:.*:log-group:[^*]+:\*|ssm:eu-west-1:111122223333:opsitem\/\*|scheduler:eu-west-1:111122223333:schedule\/[^*/]+\/[^*/]+\*)$/.test(r)) {
-                problems.push(`${g.sid}: resource pattern ${r}`);
-            }
-        }
-    }
-    return problems;
+    return reviewWildcards(doc, ID);
 }
 
 describe("triage service policies", () => {

@@ -98,11 +98,13 @@ describe("TriageService (Pulumi mocks)", function () {
             "aws:cloudwatch/logGroup:LogGroup tri-intake-logs",
             "aws:cloudwatch/logGroup:LogGroup tri-reply-logs",
             "aws:cloudwatch/logGroup:LogGroup tri-timer-logs",
+            "aws:cloudwatch/logMetricFilter:LogMetricFilter tri-unparsed-messages",
             ...["intake", "reply", "timer"].flatMap((role) => [`triage-${role}-errors`, `triage-${role}-throttles`]).map((id) => `aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-${id}`),
             "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-dlq-not-empty",
             "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-timer-dlq-not-empty",
             "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-intake-queue-age",
             "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-reply-follow-up-age",
+            "aws:cloudwatch/metricAlarm:MetricAlarm vigil-pipeline-triage-unparsed-messages",
             "aws:dynamodb/table:Table tri-cases",
             "aws:iam/role:Role tri-intake-role",
             "aws:iam/role:Role tri-reply-role",
@@ -141,6 +143,7 @@ describe("TriageService (Pulumi mocks)", function () {
             "aws:lambda/permission:Permission",
             "aws:sns/topicSubscription:TopicSubscription",
             "aws:cloudwatch/eventTarget:EventTarget",
+            "aws:cloudwatch/logMetricFilter:LogMetricFilter",
             "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
             "aws:apigatewayv2/integration:Integration",
             "aws:apigatewayv2/route:Route",
@@ -470,9 +473,9 @@ describe("TriageService (Pulumi mocks)", function () {
         }
     });
 
-    it("alarms on errors, throttles, both dead-letter queues and the queue's age, notifying the pipeline topic under the account's prefix", () => {
+    it("alarms on errors, throttles, both dead-letter queues, the queue's age and unparsed messages, notifying the pipeline topic under the account's prefix", () => {
         const alarms = ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-        assert.equal(alarms.length, 10);
+        assert.equal(alarms.length, 11);
         const watched = Object.fromEntries(alarms.map((a) => [a.inputs.name, [a.inputs.namespace, a.inputs.metricName, Object.values(a.inputs.dimensions)[0], a.inputs.threshold]]));
         const fnName = (role: string) => fn(role).state.name;
         assert.deepEqual(watched, {
@@ -486,7 +489,10 @@ describe("TriageService (Pulumi mocks)", function () {
             "vigil-pipeline-triage-timer-dlq-not-empty": ["AWS/SQS", "ApproximateNumberOfMessagesVisible", queue("timer-dlq").state.name, 0],
             "vigil-pipeline-triage-intake-queue-age": ["AWS/SQS", "ApproximateAgeOfOldestMessage", queue("intake").state.name, 900],
             "vigil-pipeline-triage-reply-follow-up-age": ["AWS/Lambda", "IteratorAge", fnName("timer"), 120_000],
+            "vigil-pipeline-triage-unparsed-messages": ["Vigil/Triage/tri", "UnparsedMessages", undefined, 0],
         });
+        const unparsed = named("vigil-pipeline-triage-unparsed-messages").inputs;
+        assert.deepEqual([unparsed.statistic, unparsed.dimensions, unparsed.evaluationPeriods], ["Sum", {}, 1]);
         for (const a of alarms) {
             assert.deepEqual(a.inputs.alarmActions, [ARGS.pipelineTopicArn]);
             assert.deepEqual(a.inputs.okActions, [ARGS.pipelineTopicArn]);
@@ -495,6 +501,18 @@ describe("TriageService (Pulumi mocks)", function () {
             assert.equal(a.inputs.period, 300);
             assert.equal(a.inputs.treatMissingData, "notBreaching");
         }
+    });
+
+    it("counts the messages the engine keeps as unparsed with a metric filter on the intake function's log group", () => {
+        const filter = named("tri-unparsed-messages", "aws:cloudwatch/logMetricFilter:LogMetricFilter").inputs;
+        assert.equal(filter.logGroupName, named("tri-intake-logs").state.name);
+        assert.equal(filter.logGroupName, "/vigil/tri/intake");
+        // The exact pattern; test/triage-service/unparsed.test.ts checks it matches the engine's real log line.
+        assert.equal(filter.pattern, '{ ($.level = "ERROR") && ($.message = "message kept as unparsed") }');
+        // No defaultValue (deepEqual would show one): without unparsed messages there is no data.
+        assert.deepEqual(filter.metricTransformation, { namespace: "Vigil/Triage/tri", name: "UnparsedMessages", value: "1", unit: "Count" });
+        const alarm = named("vigil-pipeline-triage-unparsed-messages").inputs;
+        assert.deepEqual([alarm.namespace, alarm.metricName], [filter.metricTransformation.namespace, filter.metricTransformation.name], "the alarm watches the filter's metric");
     });
 
     it("exposes the reply URL and the resources other tools use", async () => {

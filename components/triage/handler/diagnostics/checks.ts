@@ -3,7 +3,8 @@
 // crash loop); for a workload, its status, its pods and the worst of them; for a node, its
 // conditions, allocatable against what its pods request, and recent events; for CoreDNS, the API
 // server, the scheduler and controller manager, add-ons and Vigil's collectors, their pods,
-// health endpoints and events. Only GETs; every one of them inside the time budget.
+// health endpoints and events; for the node network, the VPC CNI (aws-node) and kube-proxy
+// DaemonSets and their pods. Only GETs; every one of them inside the time budget.
 
 import { Deadline } from "./budget";
 import {
@@ -529,34 +530,62 @@ async function checkAddon(ctx: CheckContext, addon: string, selector: string): P
     return podsCheck(ctx, "addon-pods", `Pods of add-on ${addon} (${selector})`, "kube-system", { labelSelector: selector }, "addon-pod");
 }
 
+/** The node network's DaemonSets in kube-system: the VPC CNI and kube-proxy. */
+export const NETWORK_DAEMONSETS = [
+    { name: "aws-node", what: "VPC CNI", container: "aws-node" },
+    { name: "kube-proxy", what: "kube-proxy", container: "kube-proxy" },
+] as const;
+type NetworkDaemonSet = (typeof NETWORK_DAEMONSETS)[number];
+
+/** A network DaemonSet across the cluster: desired against ready, then its pods (not ready, restarts), the worst closely. */
+async function networkDaemonSet(ctx: CheckContext, d: NetworkDaemonSet): Promise<CheckResult[]> {
+    const out: CheckResult[] = [];
+    const title = `DaemonSet kube-system/${d.name}${d.what === d.name ? "" : ` (${d.what})`}`;
+    const ds = await fetchJson<Workload>(ctx.api, { path: `/apis/apps/v1/namespaces/kube-system/daemonsets/${d.name}` }, ctx.deadline);
+    if (ds.ok) {
+        const w = workloadLines("daemonsets", ds.value);
+        out.push(result(`${d.name}-status`, title, w.found, w.summary, w.lines));
+    } else if (ds.outcome === "missing") {
+        // A cluster may run without it (a CNI that replaces kube-proxy, a removed add-on): worth reading during a network alert.
+        out.push(result(`${d.name}-status`, title, true, `there is no DaemonSet kube-system/${d.name}: the cluster runs without it (removed, or replaced by another CNI)`, []));
+    } else {
+        out.push(failed(`${d.name}-status`, title, ds));
+    }
+    out.push(...(await podsCheck(ctx, `${d.name}-pods`, `${d.what} pods (k8s-app=${d.name})`, "kube-system", { labelSelector: `k8s-app=${d.name}` }, `${d.name}-pod`)));
+    return out;
+}
+
+/** A network DaemonSet's pod on one node, checked closely. */
+async function networkPodOnNode(ctx: CheckContext, d: NetworkDaemonSet, node: string): Promise<CheckResult[]> {
+    const title = `${d.what} pod on node ${node}`;
+    const pods = await fetchJson<List<Pod>>(
+        ctx.api,
+        { path: "/api/v1/namespaces/kube-system/pods", query: { labelSelector: `k8s-app=${d.name}`, fieldSelector: `spec.nodeName=${node}`, limit: "5" } },
+        ctx.deadline,
+    );
+    const pod = pods.ok ? pods.value.items?.[0] : undefined;
+    if (!pods.ok) {
+        return [failed(`${d.name}-pod-status`, title, pods)];
+    }
+    if (!pod?.metadata?.name) {
+        return [result(`${d.name}-pod-status`, title, true, `no ${d.name} pod runs on the node`, [])];
+    }
+    return checkPod(ctx, "kube-system", pod.metadata.name, d.container, `${d.name}-pod`, pod);
+}
+
 async function checkNetwork(ctx: CheckContext, ref?: NodeRef): Promise<CheckResult[]> {
     if (!ref) {
         const out: CheckResult[] = [];
-        const ds = await fetchJson<Workload>(ctx.api, { path: "/apis/apps/v1/namespaces/kube-system/daemonsets/aws-node" }, ctx.deadline);
-        if (ds.ok) {
-            const w = workloadLines("daemonsets", ds.value);
-            out.push(result("aws-node-status", "DaemonSet kube-system/aws-node (VPC CNI)", w.found, w.summary, w.lines));
-        } else {
-            out.push(failed("aws-node-status", "DaemonSet kube-system/aws-node (VPC CNI)", ds));
+        for (const d of NETWORK_DAEMONSETS) {
+            out.push(...(await networkDaemonSet(ctx, d)));
         }
-        out.push(...(await podsCheck(ctx, "aws-node-pods", "VPC CNI pods (k8s-app=aws-node)", "kube-system", { labelSelector: "k8s-app=aws-node" }, "aws-node-pod")));
         return out;
     }
     const out = await checkNode(ctx, ref);
     const name = "name" in ref ? ref.name : undefined;
     if (name) {
-        const pods = await fetchJson<List<Pod>>(
-            ctx.api,
-            { path: "/api/v1/namespaces/kube-system/pods", query: { labelSelector: "k8s-app=aws-node", fieldSelector: `spec.nodeName=${name}`, limit: "5" } },
-            ctx.deadline,
-        );
-        const pod = pods.ok ? pods.value.items?.[0] : undefined;
-        if (!pods.ok) {
-            out.push(failed("aws-node-pod-status", `VPC CNI pod on node ${name}`, pods));
-        } else if (!pod?.metadata?.name) {
-            out.push(result("aws-node-pod-status", `VPC CNI pod on node ${name}`, true, "no aws-node pod runs on the node", []));
-        } else {
-            out.push(...(await checkPod(ctx, "kube-system", pod.metadata.name, "aws-node", "aws-node-pod", pod)));
+        for (const d of NETWORK_DAEMONSETS) {
+            out.push(...(await networkPodOnNode(ctx, d, name)));
         }
     }
     return out;

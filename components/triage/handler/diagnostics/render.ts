@@ -1,7 +1,8 @@
 // The report for people: the follow-up notification (the customer's channel, within SNS's and an
 // e-mail reader's limits) and the OpsItem update (its description within 2,048 characters, the
-// full text in the operational data key `vigil:diagnostics` within 20 KB). The complete report is
-// kept on the case record.
+// full text in the operational data key `vigil:diagnostics` within 20 KB). The report is kept on
+// the case record, shortened when it does not fit (boundReport sets `truncated`); the texts say
+// which of the two the case holds.
 
 import type { CaseRecord } from "../model";
 import { OPSITEM_DATA_VALUE_MAX, OPSITEM_DESCRIPTION_MAX, opsItemText, subject } from "../render";
@@ -43,6 +44,16 @@ function guidanceLines(report: DiagnosticsReport): string[] {
     return out.length > 0 ? ["Guidance", ...out, ""] : [];
 }
 
+/** What the case holds: the full report, or (boundReport cut it) a shortened one. */
+function keptReport(report: DiagnosticsReport): string {
+    return report.truncated ? "a shortened report is kept with the case" : "the full report is kept with the case";
+}
+
+/** Where a check's further detail lines are. */
+function moreLines(report: DiagnosticsReport): string {
+    return report.truncated ? "in the report kept with the case" : "in the full report";
+}
+
 /** A title or summary on one line (an error message may hold line breaks). */
 const flat = (text: string): string => text.replace(/\s+/g, " ").trim();
 
@@ -58,7 +69,7 @@ export function reportText(report: DiagnosticsReport, linesPerCheck: number): st
     for (const c of found) {
         out.push(`  * ${flat(c.title)}: ${flat(c.summary)}`);
         out.push(...c.lines.slice(0, linesPerCheck).map((l) => `      ${l}`));
-        const cut = [c.lines.length > linesPerCheck ? `${c.lines.length - linesPerCheck} more line(s) in the full report` : "", c.truncated ?? ""].filter(Boolean).join("; ");
+        const cut = [c.lines.length > linesPerCheck ? `${c.lines.length - linesPerCheck} more line(s) ${moreLines(report)}` : "", c.truncated ?? ""].filter(Boolean).join("; ");
         if (cut) {
             out.push(`      (${cut})`);
         }
@@ -89,12 +100,12 @@ export function followUpNotification(record: CaseRecord, report: DiagnosticsRepo
         `Checked:     ${report.startedAt} to ${report.finishedAt} (budget ${report.budgetSeconds} s), ${report.outcome}`,
         "",
     ];
-    const footer = ["", `Case: ${record.key} (id ${record.caseId}, episode ${report.episode}); the full report is kept with the case.`, "Sent by Vigil diagnostics."];
+    const footer = ["", `Case: ${record.key} (id ${record.caseId}, episode ${report.episode}); ${keptReport(report)}.`, "Sent by Vigil diagnostics."];
     const body = fitted(
         (lines) => [...intro, ...guidanceLines(report), ...reportText(report, lines), ...footer].join("\n"),
         FOLLOW_UP_LINES,
         MAX_FOLLOW_UP_BYTES,
-        `\n…[shortened; the full report is kept with the case ${record.caseId}]`,
+        `\n…[shortened; ${keptReport(report)} ${record.caseId}]`,
     );
     return { subject: subject("Diagnostics", record), body };
 }
@@ -143,7 +154,7 @@ export function opsItemDiagnostics(record: CaseRecord, report: DiagnosticsReport
         (lines) => [...guidanceLines(report), ...reportText(report, lines), "", closing].join("\n"),
         OPSITEM_DATA_LINES,
         OPSITEM_DATA_VALUE_MAX,
-        `\n…[shortened to fit the OpsItem; the full report is kept with the case ${record.caseId}]`,
+        `\n…[shortened to fit the OpsItem; ${keptReport(report)} ${record.caseId}]`,
     );
     return { description, data };
 }
