@@ -3,6 +3,7 @@
 // endpoint, the remote-write receiver, SNS→SQS delivery, the Lambda host and process handling.
 
 import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -860,6 +861,89 @@ describe("e2e harness", function () {
                 // The orphaned grandchild is this test's own to clean up.
                 process.kill(below[0], "SIGKILL");
             }
+        });
+
+        describe("when the run itself is signalled (a CI timeout)", () => {
+            /** Running and not a zombie: a killed child whose parent died waits for init to reap it. */
+            const alive = (pid: number): boolean => {
+                try {
+                    return !/^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+                } catch {
+                    return processExists(pid);
+                }
+            };
+            let bin: string;
+            before(async () => {
+                bin = tmpDir("signals");
+                await build({ entryPoints: [path.join(__dirname, "harness", "processes.ts")], bundle: true, platform: "node", target: "node20", format: "cjs", outfile: path.join(bin, "processes.js"), logLevel: "silent" });
+                // A run that starts a server through the harness, optionally with a signal handler of its own, and waits.
+                fs.writeFileSync(
+                    path.join(bin, "run.js"),
+                    [
+                        'const fs = require("node:fs");',
+                        'const { Processes } = require("./processes.js");',
+                        "const [logDir, own] = process.argv.slice(2);",
+                        "let server = 0;",
+                        "// Its own handler runs first; a moment later it reports the server's state (Z: killed, not yet reaped) and exits.",
+                        "const state = () => { try { return fs.readFileSync(`/proc/${server}/stat`, 'utf8').split(') ')[1][0]; } catch { return 'gone'; } };",
+                        "if (own) process.on(own, () => setTimeout(() => { console.log(`own handler ${own}: server ${state()}`); process.exit(0); }, 200));",
+                        "new Processes(logDir)",
+                        '  .start({ name: "sleeper", command: "sleep", args: ["30"], env: { PATH: process.env.PATH }, ready: () => true })',
+                        "  .then((p) => { server = p.pid; console.log(`ready ${p.pid}`); });",
+                        "setInterval(() => undefined, 1000);",
+                    ].join("\n"),
+                );
+            });
+            after(() => fs.rmSync(bin, { recursive: true, force: true }));
+
+            /** Starts the run, waits for its server, sends `signal`; the run's exit and the server's pid. */
+            const signalled = async (signal: NodeJS.Signals, own?: NodeJS.Signals) => {
+                const run = spawn(process.execPath, [path.join(bin, "run.js"), path.join(dir, `logs-${signal}`), ...(own ? [own] : [])], { stdio: ["ignore", "pipe", "inherit"] });
+                let out = "";
+                const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) => run.once("exit", (code, sig) => resolve({ code, signal: sig, out })));
+                const server = await new Promise<number>((resolve, reject) => {
+                    const timer = setTimeout(() => reject(new Error(`the run did not start its server: ${out}`)), 10_000);
+                    run.stdout.on("data", (c: Buffer) => {
+                        out += c.toString("utf8");
+                        const pid = /ready (\d+)/.exec(out)?.[1];
+                        if (pid) {
+                            clearTimeout(timer);
+                            resolve(Number(pid));
+                        }
+                    });
+                });
+                try {
+                    assert.ok(alive(server));
+                    run.kill(signal);
+                    const result = await exited;
+                    for (let waited = 0; alive(server) && waited < 3000; waited += 50) {
+                        await new Promise((r) => setTimeout(r, 50));
+                    }
+                    // Read before the clean-up below, which would hide a server that outlived the run.
+                    return { ...result, out, server, outlived: alive(server) };
+                } finally {
+                    if (alive(server)) {
+                        process.kill(server, "SIGKILL");
+                    }
+                    run.kill("SIGKILL");
+                }
+            };
+
+            for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+                it(`${signal}: the servers are killed and the run ends by the signal, as it would have without the harness`, async () => {
+                    const r = await signalled(signal);
+                    assert.deepEqual([r.code, r.signal], [null, signal], r.out);
+                    assert.equal(r.outlived, false, `server ${r.server} outlived the run`);
+                });
+            }
+
+            it("a run with its own handler for the signal: the servers are killed, and the run's handler decides how it ends", async () => {
+                const r = await signalled("SIGTERM", "SIGTERM");
+                assert.deepEqual([r.code, r.signal], [0, null]);
+                // The harness had killed the server before the run's handler ended the run (no exit hook needed).
+                assert.match(r.out, /own handler SIGTERM: server (Z|gone)\n/);
+                assert.equal(r.outlived, false, `server ${r.server} outlived the run`);
+            });
         });
     });
 });

@@ -3,8 +3,10 @@
 // produced: the messages published to SNS, the cases in DynamoDB, the notifications, OpsItems and
 // reply timers the Lambda created, and the series remote write carried.
 //
-// VIGIL_E2E_ALERTMANAGER_TIMERS=rendered runs the alert manager's route timers exactly as
-// rendered (about seven minutes instead of about one); VIGIL_E2E_KEEP=1 keeps the run's
+// The alert manager runs its route timers exactly as rendered (a run takes about seven minutes,
+// because a resolve waits for the next five-minute group interval);
+// VIGIL_E2E_ALERTMANAGER_TIMERS=fast shortens the root route's for quick local iterations (about
+// a minute and a half; npm test and CI never set it). VIGIL_E2E_KEEP=1 keeps the run's
 // directory (configurations, data, logs) even when every scenario passed.
 
 import * as assert from "node:assert/strict";
@@ -19,7 +21,7 @@ import { PublishedMessage } from "./harness/localAws";
 import { FUNCTIONS, Pipeline, SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, SWEEP_PERIOD_MS } from "./harness/pipeline";
 import { processExists } from "./harness/processes";
 
-const TIMERS = (process.env.VIGIL_E2E_ALERTMANAGER_TIMERS ?? "fast") as AlertmanagerTimers;
+const TIMERS = (process.env.VIGIL_E2E_ALERTMANAGER_TIMERS ?? "rendered") as AlertmanagerTimers;
 const KEEP = process.env.VIGIL_E2E_KEEP === "1";
 
 /** Labels and impact of a shipped alert rule, as the rule file says. */

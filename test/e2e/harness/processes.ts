@@ -1,10 +1,13 @@
 // Starts, watches and stops the harness's server processes. Each process logs to
 // `<logDir>/<name>.log`; a process that exits or does not become ready in time fails the start with
-// the end of its log. Children are not detached: an interrupted run (Ctrl-C) takes them along, and
-// a run that exits through process.exit() kills them from an `exit` hook.
+// the end of its log. Children are not detached: Ctrl-C in a terminal signals them along with the
+// run. A run that exits through process.exit() kills them from an `exit` hook; one that is sent
+// SIGTERM, SIGINT or SIGHUP by itself (a CI timeout, `kill`) kills them from a signal handler and
+// then ends as that signal would have ended it.
 
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 export interface StartOptions {
@@ -77,11 +80,58 @@ export class ManagedProcess {
     }
 }
 
+/** Signals that end a run by default; none of them may leave a server behind. */
+export const FATAL_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+type FatalSignal = (typeof FATAL_SIGNALS)[number];
+
+/** Every Processes whose children may still run (the signal handlers kill theirs). */
+const live = new Set<Processes>();
+let signalHandlersInstalled = false;
+
+const onFatalSignal = (signal: FatalSignal): void => {
+    for (const processes of live) {
+        processes.killAll();
+    }
+    // With other listeners for this signal (a reporter, a test runner), ending the run is theirs to
+    // decide, as it would have been without the harness. Alone, restore what the signal would have
+    // done: remove the handlers and raise it again, so the run ends by it (exit status 128 + its
+    // number, as shells report it); should it not end the process, exit with that status.
+    if (process.listenerCount(signal) > 1) {
+        return;
+    }
+    for (const s of FATAL_SIGNALS) {
+        process.removeListener(s, onFatalSignal);
+    }
+    signalHandlersInstalled = false;
+    process.kill(process.pid, signal);
+    setTimeout(() => process.exit(128 + os.constants.signals[signal]), 1000);
+};
+
+/** Installs the signal handlers once per process, whatever the number of Processes. */
+function installSignalHandlers(): void {
+    if (!signalHandlersInstalled) {
+        signalHandlersInstalled = true;
+        for (const s of FATAL_SIGNALS) {
+            process.on(s, onFatalSignal);
+        }
+    }
+}
+
 export class Processes {
     private readonly running = new Map<string, ManagedProcess>();
     /** Every process started, running or not (for the no-leftovers check). */
     readonly started: ManagedProcess[] = [];
-    private readonly killOnExit = () => {
+    private readonly killOnExit = () => this.killAll();
+
+    constructor(readonly logDir: string) {
+        fs.mkdirSync(logDir, { recursive: true });
+        process.on("exit", this.killOnExit);
+        live.add(this);
+        installSignalHandlers();
+    }
+
+    /** SIGKILL to every running child at once (exit hook and signal handler: no time to wait). */
+    killAll(): void {
         for (const p of this.running.values()) {
             try {
                 p.child.kill("SIGKILL");
@@ -89,11 +139,6 @@ export class Processes {
                 // Already gone.
             }
         }
-    };
-
-    constructor(readonly logDir: string) {
-        fs.mkdirSync(logDir, { recursive: true });
-        process.on("exit", this.killOnExit);
     }
 
     get(name: string): ManagedProcess {
@@ -177,6 +222,7 @@ export class Processes {
             await this.stop(name);
         }
         process.removeListener("exit", this.killOnExit);
+        live.delete(this);
     }
 }
 
