@@ -55,6 +55,7 @@ import { raciOwnershipTags } from "./raci/ownershipTags";
 import { raciPartyBoundary } from "./raci/partyBoundary";
 import { raciPartyTag } from "./raci/partyTag";
 import { snsIntakeRedrive } from "./sns/intakeRedrive";
+import { snsPipelineTopicSubscribed } from "./sns/pipelineTopicSubscribed";
 import { snsTopicEncrypted } from "./sns/topicEncrypted";
 import { snsTopicPolicyRestricted } from "./sns/topicPolicyRestricted";
 import { snsTopicTlsOnly } from "./sns/topicTlsOnly";
@@ -100,6 +101,7 @@ export const POLICIES: readonly VigilPolicy[] = [
     snsTopicPolicyRestricted,
     snsTopicTlsOnly,
     snsIntakeRedrive,
+    snsPipelineTopicSubscribed,
     eventsAlertRouting,
     eventsTargetDeadLetter,
     sqsQueueEncrypted,

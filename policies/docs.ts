@@ -17,7 +17,7 @@ function evidence(activity: Activity): string {
 /** The responsibility matrix as a Markdown table. */
 export function renderMatrix(): string {
     const header = ["Activity", ...PARTIES.map((p) => p[0].toUpperCase() + p.slice(1)), "Evidence in the stack", "Checked by"];
-    const rows = raci().activities.map((a) => [`\`${a.id}\`: ${a.title}`, ...PARTIES.map((p) => a.letters[p].join(", ")), evidence(a), a.policies.map((p) => `\`${p}\``).join(", ")]);
+    const rows = raci().activities.map((a) => [`\`${a.id}\`: ${a.title}`, ...PARTIES.map((p) => a.letters[p].join(", ")), evidence(a), a.policies.length > 0 ? a.policies.map((p) => `\`${p}\``).join(", ") : "none: nothing in a stack to check"]);
     return [header, header.map(() => "---"), ...rows].map((r) => `| ${r.map(cell).join(" | ")} |`).join("\n");
 }
 

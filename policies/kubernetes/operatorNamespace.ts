@@ -6,13 +6,13 @@ interface NamespaceConfig {
     readonly operatorNamespace: string;
 }
 
-// Cluster-scoped kinds Vigil needs: its namespace and the read-only RBAC of its collectors.
+// Cluster-scoped kinds Vigil needs: its namespace and the RBAC of its collectors (vigil-kubernetes-rbac-read-only judges the rules).
 const ALLOWED_CLUSTER_SCOPED = ["Namespace", "ClusterRole", "ClusterRoleBinding"];
 
 export const kubernetesOperatorNamespace: ResourceValidationPolicy = {
     name: "vigil-kubernetes-operator-namespace",
     description:
-        "Everything Vigil runs in a cluster lives in the operator's namespace (vigil-monitoring by default), never in default or kube-system, and Vigil creates no cluster-scoped objects beyond that namespace and read-only RBAC.",
+        "Everything Vigil runs in a cluster lives in the operator's namespace (vigil-monitoring by default), never in default or kube-system, and Vigil creates no cluster-scoped objects beyond that namespace and its collectors' ClusterRoles and bindings.",
     enforcementLevel: "mandatory",
     severity: "high",
     tags: ["cis-eks:4.5.1", "cis-eks:4.5.2", "checkov:CKV_K8S_21"],

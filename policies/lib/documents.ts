@@ -140,3 +140,15 @@ export function isScoped(statement: Statement): boolean {
 export function isWildcardAction(action: string): boolean {
     return action === "*" || /^[a-z0-9-]+:\*$/i.test(action);
 }
+
+/** Whether an action pattern (`sns:Publish`, `sns:*`, `sns:Pub*`, `*`) covers an action; IAM compares actions case-insensitively. */
+export function actionCovers(pattern: string, action: string): boolean {
+    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+    return regex.test(action);
+}
+
+/** Whether a statement applies to an action: one of its actions covers it, or (NotAction) none of them does. */
+export function statementCovers(statement: Statement, action: string): boolean {
+    const listed = statement.actions.some((a) => actionCovers(a, action));
+    return statement.notAction ? !listed : listed;
+}

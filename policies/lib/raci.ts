@@ -197,8 +197,10 @@ export function parseRaci(text: string, file = RACI_FILE): Raci {
         if (!Array.isArray(alertLevels) || alertLevels.some((l) => typeof l !== "string")) {
             throw new RaciError(file, `${where}.alertLevels`, `must be a list of alert levels; got ${JSON.stringify(raw.alertLevels)}`);
         }
-        if (!Array.isArray(raw.policies) || raw.policies.length === 0 || raw.policies.some((p) => typeof p !== "string")) {
-            throw new RaciError(file, `${where}.policies`, "must list the names of the policies that check the activity");
+        // An activity carried out at run time may leave nothing a policy can check: it says so with
+        // an empty list rather than borrowing a policy that checks something else.
+        if (!Array.isArray(raw.policies) || raw.policies.some((p) => typeof p !== "string") || (raw.policies.length === 0 && resources !== undefined)) {
+            throw new RaciError(file, `${where}.policies`, "must list the names of the policies that check the activity (an empty list only for an activity carried out at run time)");
         }
         const activity: Activity = {
             id: raw.id,

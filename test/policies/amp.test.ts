@@ -58,6 +58,13 @@ describe("vigil-amp-alert-manager-valid", () => {
         await assertClean(ampAlertManagerValid, operatorStack());
     });
 
+    it("reports a definition without its text", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const def = s.get("vigil-alert-manager");
+        delete def.inputs.definition;
+        await assertViolations(ampAlertManagerValid, s, [{ on: def, message: `The alert manager definition ${DEF} must have a definition (YAML text).` }]);
+    });
+
     it("reports a definition that cannot be read", async () => {
         const s = operatorStack(["payments-prod"]);
         const def = s.get("vigil-alert-manager");
@@ -291,6 +298,13 @@ describe("vigil-amp-rule-labels", () => {
 
     it("accepts the shipped shape", async () => {
         await assertClean(ampRuleLabels, operatorStack());
+    });
+
+    it("reports a namespace without a rules file", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const ns = s.get("vigil-rules-cluster");
+        delete ns.inputs.data;
+        await assertViolations(ampRuleLabels, s, [{ on: ns, message: `The rule namespace ${NS} must hold a Prometheus rules file in data.` }]);
     });
 
     it("reports labels that are missing or not allowed", async () => {

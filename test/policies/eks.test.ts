@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
 import { vigilTags } from "../../components/tags";
-import { ResourceValidationArgs } from "@pulumi/policy";
 import { eksAccessEntryStandard } from "../../policies/eks/accessEntryStandard";
 import { eksAuthenticationMode } from "../../policies/eks/authenticationMode";
 import { eksControlPlaneLogging } from "../../policies/eks/controlPlaneLogging";
@@ -10,7 +9,7 @@ import { eksOperatorAccessScoped } from "../../policies/eks/operatorAccessScoped
 import { eksSecretsEncrypted } from "../../policies/eks/secretsEncrypted";
 import { eksSupportedVersion } from "../../policies/eks/supportedVersion";
 import { customerStack, operatorStack } from "./fixtures";
-import { assertClean, assertNotApplicable, assertStackNotApplicable, assertViolations } from "./harness";
+import { assertClean, assertNotApplicable, assertStackNotApplicable, assertViolations, run } from "./harness";
 
 const CLUSTER = 'aws:eks/cluster:Cluster "shop"';
 const customer = { party: "customer" } as const;
@@ -60,22 +59,17 @@ describe("vigil-eks-control-plane-logging", () => {
     });
 
     it("accepts a defined cluster that ignores changes to its log types", async () => {
-        const reports: string[] = [];
-        const args = {
-            type: "aws:eks/cluster:Cluster",
-            name: "shop",
-            urn: "urn:pulumi:prod::shop::aws:eks/cluster:Cluster::shop",
-            props: { name: "shop" },
-            opts: { ignoreChanges: ["enabledClusterLogTypes"] },
-            notApplicable: () => {
-                throw new Error("unexpectedly not applicable");
-            },
-        } as unknown as ResourceValidationArgs;
-        await (eksControlPlaneLogging.validateResource as (a: ResourceValidationArgs, r: (m: string) => void) => void)(args, (m) => reports.push(m));
-        assert.equal(reports.length, 0, reports.join("\n"));
-        (args.opts as { ignoreChanges: string[] }).ignoreChanges = [];
-        await (eksControlPlaneLogging.validateResource as (a: ResourceValidationArgs, r: (m: string) => void) => void)(args, (m) => reports.push(m));
-        assert.equal(reports.length, 1);
+        const c = customerStack();
+        const cluster = c.get("shop");
+        delete cluster.inputs.enabledClusterLogTypes;
+        cluster.ignoreChanges = ["enabledClusterLogTypes"];
+        await assertClean(eksControlPlaneLogging, c, customer);
+        cluster.ignoreChanges = ["tags"];
+        const result = await run(eksControlPlaneLogging, c, customer);
+        assert.deepEqual(
+            result.violations.map((v) => v.urn),
+            [cluster.urn],
+        );
     });
 
     it("is not applicable to other dynamic resources and other types", async () => {

@@ -20,6 +20,8 @@ export const EVENTS_DLQ = arn("sqs", "vigil-events-dlq");
 export const INTAKE_QUEUE = arn("sqs", "vigil-triage-intake");
 export const INTAKE_DLQ = arn("sqs", "vigil-triage-dlq");
 export const NAMESPACE = "vigil-monitoring";
+export const REPLY_API_ID = "9a6fb6de1e";
+export const REPLY_API_EXECUTION_ARN = arn("execute-api", REPLY_API_ID);
 
 const doc = (...statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 const denyInsecure = (resource: string, action = "sns:Publish") => ({
@@ -215,8 +217,8 @@ function addAccount(s: FixtureStack): FixtureResource {
         s.add("aws:sns/topic:Topic", name, { name, kmsMasterKeyId: KEY_ARN, tags: t(activity) }, { arn: topicArn }, account);
     topic("vigil-alerts", "alert-manager", ALERT_TOPIC);
     topic("vigil-heartbeat", "alert-manager", HEARTBEAT_TOPIC);
-    topic("vigil-notifications", "remediation-guidance", NOTIFICATION_TOPIC);
-    topic("vigil-pipeline", "cluster-health-monitoring", PIPELINE_TOPIC);
+    topic("vigil-notifications", "triage-incident-response", NOTIFICATION_TOPIC);
+    topic("vigil-pipeline", "alert-manager", PIPELINE_TOPIC);
 
     const ampPublishes = (topicArn: string) => ({
         Sid: "AllowAmpAlertManager",
@@ -393,7 +395,7 @@ function addCluster(s: FixtureStack, cluster: string): FixtureResource {
         {
             metadata: { name: "vigil-prometheus", labels: labels("on-cluster-components", "prometheus") },
             rules: [
-                { apiGroups: [""], resources: ["nodes", "nodes/metrics", "services", "endpoints", "pods"], verbs: ["get", "list", "watch"] },
+                { apiGroups: [""], resources: ["nodes", "nodes/proxy", "services", "endpoints", "pods"], verbs: ["get", "list", "watch"] },
                 { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
                 { nonResourceURLs: ["/metrics"], verbs: ["get"] },
             ],
@@ -569,9 +571,39 @@ function addTriage(s: FixtureStack): FixtureResource {
         {},
         triage,
     );
-    s.add("aws:lambda/functionUrl:FunctionUrl", "vigil-triage-reply-url", { functionName: "vigil-triage-reply", authorizationType: "NONE" }, {}, triage);
-    s.add("aws:lambda/permission:Permission", "vigil-triage-reply-url-invoke", { function: "vigil-triage-reply", action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" }, {}, triage);
-    s.add("aws:lambda/permission:Permission", "vigil-triage-reply-invoke", { function: "vigil-triage-reply", action: "lambda:InvokeFunction", principal: "*", invokedViaFunctionUrl: true }, {}, triage);
+    // The reply endpoint (contract C7): an HTTP API whose three reply routes reach the reply function.
+    const publicTags = { ...t, "vigil:public-endpoint": "reply-links" };
+    s.add(
+        "aws:apigatewayv2/api:Api",
+        "vigil-triage-reply-api",
+        { protocolType: "HTTP", description: "Vigil: reply links of customer notifications (GET shows, POST answers)", tags: publicTags },
+        { arn: arn("apigateway", `/apis/${REPLY_API_ID}`), apiEndpoint: `https://${REPLY_API_ID}.execute-api.${REGION}.amazonaws.com`, executionArn: REPLY_API_EXECUTION_ARN },
+        triage,
+    );
+    s.add(
+        "aws:apigatewayv2/integration:Integration",
+        "vigil-triage-reply-integration",
+        { apiId: REPLY_API_ID, integrationType: "AWS_PROXY", integrationUri: fnArn("vigil-triage-reply"), integrationMethod: "POST", payloadFormatVersion: "2.0", timeoutMilliseconds: 15000 },
+        {},
+        triage,
+    );
+    for (const routeKey of ["GET /r/{token}", "HEAD /r/{token}", "POST /r/{token}"]) {
+        s.add("aws:apigatewayv2/route:Route", `vigil-triage-reply-${routeKey.split(" ")[0].toLowerCase()}`, { apiId: REPLY_API_ID, routeKey, target: "integrations/a1b2c3d" }, {}, triage);
+    }
+    s.add(
+        "aws:apigatewayv2/stage:Stage",
+        "vigil-triage-reply-stage",
+        { apiId: REPLY_API_ID, name: "$default", autoDeploy: true, defaultRouteSettings: { throttlingRateLimit: 5, throttlingBurstLimit: 10 }, tags: publicTags },
+        {},
+        triage,
+    );
+    s.add(
+        "aws:lambda/permission:Permission",
+        "vigil-triage-reply-invoke",
+        { function: "vigil-triage-reply", action: "lambda:InvokeFunction", principal: "apigateway.amazonaws.com", sourceArn: `${REPLY_API_EXECUTION_ARN}/*/*/r/*` },
+        {},
+        triage,
+    );
     s.add("aws:cloudwatch/eventRule:EventRule", "vigil-triage-sweep", { name: "vigil-triage-sweep", scheduleExpression: "rate(15 minutes)", tags: t }, { arn: arn("events", "rule/vigil-triage-sweep") }, triage);
     s.add(
         "aws:cloudwatch/eventTarget:EventTarget",
@@ -665,7 +697,7 @@ export function customerStack(): FixtureStack {
                 { apiGroups: [""], resources: ["namespaces"], resourceNames: [NAMESPACE], verbs: ["get", "update", "patch", "delete"] },
                 { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles", "clusterrolebindings"], verbs: ["create", "get", "list", "watch"] },
                 { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles", "clusterrolebindings"], resourceNames: ["vigil-prometheus", "vigil-kube-state-metrics"], verbs: ["update", "patch", "delete"] },
-                { apiGroups: [""], resources: ["nodes", "nodes/metrics", "services", "endpoints", "pods"], verbs: ["get", "list", "watch"] },
+                { apiGroups: [""], resources: ["nodes", "nodes/proxy", "services", "endpoints", "pods"], verbs: ["get", "list", "watch"] },
             ],
         },
         {},

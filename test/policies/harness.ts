@@ -19,6 +19,8 @@ export interface FixtureResource {
     inputs: Record<string, any>;
     /** Outputs the cloud computes (ARNs, generated names), merged over the inputs for stack policies. */
     outputs: Record<string, any>;
+    /** The resource option ignoreChanges (policies see it in `opts`). */
+    ignoreChanges?: string[];
 }
 
 export class FixtureStack {
@@ -90,6 +92,7 @@ export class FixtureStack {
             parent: r.parent,
             inputs: structuredClone(r.inputs),
             state: structuredClone({ ...r.inputs, ...r.outputs }),
+            ignoreChanges: r.ignoreChanges ? [...r.ignoreChanges] : undefined,
         }));
     }
 }

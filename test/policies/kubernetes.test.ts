@@ -1,3 +1,4 @@
+import * as assert from "node:assert/strict";
 import * as yaml from "js-yaml";
 import { collectorClusterLabel } from "../../policies/collector/clusterLabel";
 import { collectorKeepList } from "../../policies/collector/keepList";
@@ -145,6 +146,38 @@ describe("vigil-kubernetes-rbac-read-only", () => {
                 { on: role, message: `The ${ROLE} grants list, watch in rule 1; Vigil's component roles only get.` },
             ],
             { config: { "vigil-kubernetes-rbac-read-only": { allowedVerbs: ["get"], allowSecretsRead: true } } },
+        );
+    });
+
+    it("reports exec, attach, port-forward and proxy subresources, and nodes/proxy outside the collector role", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const role = s.get("payments-prod-prometheus", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
+        assert.ok(role.inputs.rules[0].resources.includes("nodes/proxy"), "the compliant collector role holds nodes/proxy");
+        role.inputs.rules[0].resources = [...role.inputs.rules[0].resources, "pods/exec", "services/proxy"];
+        await assertViolations(kubernetesRbacReadOnly, s, [
+            {
+                on: role,
+                message: `The ${ROLE} holds pods/exec, services/proxy in rule 0: more than a read (exec into pods, or the API behind the proxy). Remove it; only the roles named in nodeProxyRoles (vigil-prometheus) may hold nodes/proxy.`,
+            },
+        ]);
+        role.inputs.rules[0].resources = role.inputs.rules[0].resources.filter((r: string) => r !== "pods/exec" && r !== "services/proxy");
+        role.inputs.metadata.name = "vigil-kube-state-metrics";
+        await assertViolations(kubernetesRbacReadOnly, s, [
+            {
+                on: role,
+                message: `The ${ROLE} holds nodes/proxy in rule 0: more than a read (exec into pods, or the API behind the proxy). Remove it; only the roles named in nodeProxyRoles (vigil-prometheus) may hold nodes/proxy.`,
+            },
+        ]);
+    });
+
+    it("follows nodeProxyRoles: an empty list forbids nodes/proxy everywhere", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const role = s.get("payments-prod-prometheus", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
+        await assertViolations(
+            kubernetesRbacReadOnly,
+            s,
+            [{ on: role, message: `The ${ROLE} holds nodes/proxy in rule 0: more than a read (exec into pods, or the API behind the proxy). Remove it; only the roles named in nodeProxyRoles (none) may hold nodes/proxy.` }],
+            { config: { "vigil-kubernetes-rbac-read-only": { nodeProxyRoles: [] } } },
         );
     });
 

@@ -6,8 +6,12 @@ import { lambdaReservedConcurrency } from "../../policies/lambda/reservedConcurr
 import { lambdaRuntime } from "../../policies/lambda/runtime";
 import { lambdaSqsPartialBatch } from "../../policies/lambda/sqsPartialBatch";
 import { lambdaTracing } from "../../policies/lambda/tracing";
-import { customerStack, INTAKE_DLQ, operatorStack } from "./fixtures";
-import { assertClean, assertNotApplicable, assertStackNotApplicable, assertViolations } from "./harness";
+import * as assert from "node:assert/strict";
+import { REPLY_LINKS as TRIAGE_REPLY_LINKS, REPLY_ROUTES as TRIAGE_REPLY_ROUTES, TAG_PUBLIC_ENDPOINT as TRIAGE_TAG } from "../../components/triage";
+import { vigilTags } from "../../components/tags";
+import { REPLY_ROUTES } from "../../policies/lib/lambda";
+import { customerStack, INTAKE_DLQ, operatorStack, REPLY_API_ID } from "./fixtures";
+import { ACCOUNT, assertClean, assertNotApplicable, assertStackNotApplicable, assertViolations, FixtureStack, REGION } from "./harness";
 
 const fn = (name: string) => `aws:lambda/function:Function "${name}"`;
 const HANDLER = fn("vigil-triage-handler");
@@ -96,8 +100,17 @@ describe("vigil-lambda-sqs-partial-batch", () => {
 });
 
 describe("vigil-lambda-failure-destination", () => {
-    it("accepts the SQS-fed handler, the URL-fronted reply function and the timer with its dead-letter queue", async () => {
-        await assertClean(lambdaFailureDestination, operatorStack());
+    it("accepts the SQS-fed handler, the API-fronted reply function and the timer with its dead-letter queue", async () => {
+        const s = operatorStack();
+        await assertClean(lambdaFailureDestination, s);
+        // The exemption comes from API Gateway's permission: without it the reply function needs a destination too.
+        s.remove("vigil-triage-reply-invoke");
+        await assertViolations(lambdaFailureDestination, s, [
+            {
+                on: s.get("vigil-triage-reply"),
+                message: `The Lambda function ${fn("vigil-triage-reply")} is invoked asynchronously but keeps no failed events: set deadLetterConfig.targetArn to an SQS queue or add a FunctionEventInvokeConfig with an on-failure destination.`,
+            },
+        ]);
     });
 
     it("reports an asynchronously invoked function that keeps no failed events", async () => {
@@ -141,66 +154,271 @@ describe("vigil-lambda-failure-destination", () => {
 });
 
 describe("vigil-lambda-public-endpoint", () => {
-    it("accepts a public URL on the tagged reply function only", async () => {
+    const TAG = "vigil:public-endpoint=reply-links";
+    const perm = (name: string) => `aws:lambda/permission:Permission "${name}"`;
+    const api = (name: string) => `aws:apigatewayv2/api:Api "${name}"`;
+    const integration = (name: string) => `aws:apigatewayv2/integration:Integration "${name}"`;
+    const route = (name: string) => `aws:apigatewayv2/route:Route "${name}"`;
+    const url = (name: string) => `aws:lambda/functionUrl:FunctionUrl "${name}"`;
+    const REPLY_API = api("vigil-triage-reply-api");
+    const REPLY = fn("vigil-triage-reply");
+    const HANDLER_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:vigil-triage-handler`;
+    const triageOf = (s: FixtureStack) => s.get("vigil-triage", "vigil:triage:TriageService");
+    const tags = (extra: Record<string, string> = {}) => ({ ...vigilTags("triage-incident-response"), ...extra });
+
+    /** An HTTP API with its execution ARN and endpoint, as the cloud computes them. */
+    function addApi(s: FixtureStack, name: string, id: string, inputs: Record<string, any> = { protocolType: "HTTP", tags: tags({ "vigil:public-endpoint": "reply-links" }) }) {
+        return s.add(
+            "aws:apigatewayv2/api:Api",
+            name,
+            inputs,
+            { executionArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${id}`, apiEndpoint: `https://${id}.execute-api.${REGION}.amazonaws.com` },
+            triageOf(s),
+        );
+    }
+
+    /** The catch-all route of an HTTP API, wired to the intake function, and API Gateway's permission to invoke it. */
+    function addProxyToIntake(s: FixtureStack, prefix: string, id: string) {
+        const i = s.add(
+            "aws:apigatewayv2/integration:Integration",
+            `${prefix}-integration`,
+            { apiId: id, integrationType: "AWS_PROXY", integrationUri: HANDLER_ARN, payloadFormatVersion: "2.0" },
+            {},
+            triageOf(s),
+        );
+        const r = s.add("aws:apigatewayv2/route:Route", `${prefix}-proxy`, { apiId: id, routeKey: "ANY /{proxy+}", authorizationType: "NONE", target: "integrations/e5f6a7b" }, {}, triageOf(s));
+        const p = s.add(
+            "aws:lambda/permission:Permission",
+            `${prefix}-invoke`,
+            { function: "vigil-triage-handler", action: "lambda:InvokeFunction", principal: "apigateway.amazonaws.com", sourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${id}/*/*/*` },
+            {},
+            triageOf(s),
+        );
+        return { i, r, p };
+    }
+
+    it("accepts the reply endpoint the program deploys: one tagged HTTP API, reply routes, the reply function behind it", async () => {
         await assertClean(lambdaPublicEndpoint, operatorStack());
+    });
+
+    it("checks the same reply routes TriageService declares", () => {
+        assert.deepEqual([...REPLY_ROUTES], [...TRIAGE_REPLY_ROUTES]);
+        assert.equal(`${TRIAGE_TAG}=${TRIAGE_REPLY_LINKS}`, TAG);
+    });
+
+    it("accepts a function URL as the reply endpoint when the stack has no reply API", async () => {
+        const s = operatorStack(["payments-prod"]);
+        s.remove("vigil-triage-reply-api", "vigil-triage-reply-integration", "vigil-triage-reply-get", "vigil-triage-reply-head", "vigil-triage-reply-post", "vigil-triage-reply-stage", "vigil-triage-reply-invoke");
+        s.add("aws:lambda/functionUrl:FunctionUrl", "vigil-triage-reply-url", { functionName: "vigil-triage-reply", authorizationType: "NONE" }, {}, triageOf(s));
+        s.add("aws:lambda/permission:Permission", "vigil-triage-reply-url-invoke", { function: "vigil-triage-reply", action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" }, {}, triageOf(s));
+        await assertClean(lambdaPublicEndpoint, s);
+    });
+
+    it("catches a second tagged HTTP API with a catch-all route wired to the intake function", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const second = addApi(s, "vigil-triage-status-api", "f00dfeed00");
+        const { i, r, p } = addProxyToIntake(s, "vigil-triage-status", "f00dfeed00");
+        const both = `2 APIs tagged ${TAG} ("vigil-triage-reply-api" and "vigil-triage-status-api"); only one, the reply endpoint's, may carry the tag.`;
+        await assertViolations(lambdaPublicEndpoint, s, [
+            { on: s.get("vigil-triage-reply-api"), message: `The ${REPLY_API} is one of ${both}` },
+            { on: second, message: `The ${api("vigil-triage-status-api")} is one of ${both}` },
+            { on: i, message: `The API integration ${integration("vigil-triage-status-integration")} sends requests to ${HANDLER}, not to the reply function (tag ${TAG}); the reply endpoint may invoke nothing else.` },
+            { on: r, message: `The API route ${route("vigil-triage-status-proxy")} is "ANY /{proxy+}"; the reply endpoint serves only GET /r/{token}, HEAD /r/{token} and POST /r/{token}.` },
+            { on: p, message: `The Lambda permission ${perm("vigil-triage-status-invoke")} lets API Gateway invoke ${HANDLER}, which is not the reply function (tag ${TAG}); remove it.` },
+        ]);
+    });
+
+    it("catches a catch-all route to the intake function on the reply API itself", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const { i, r, p } = addProxyToIntake(s, "vigil-triage-reply-extra", REPLY_API_ID);
+        await assertViolations(lambdaPublicEndpoint, s, [
+            { on: i, message: `The API integration ${integration("vigil-triage-reply-extra-integration")} sends requests to ${HANDLER}, not to the reply function (tag ${TAG}); the reply endpoint may invoke nothing else.` },
+            { on: r, message: `The API route ${route("vigil-triage-reply-extra-proxy")} is "ANY /{proxy+}"; the reply endpoint serves only GET /r/{token}, HEAD /r/{token} and POST /r/{token}.` },
+            { on: p, message: `The Lambda permission ${perm("vigil-triage-reply-extra-invoke")} lets API Gateway invoke ${HANDLER}, which is not the reply function (tag ${TAG}); remove it.` },
+        ]);
+    });
+
+    it("catches the intake function retagged reply-links with an open function URL and a permission for anyone", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const handler = s.get("vigil-triage-handler");
+        handler.inputs.tags = tags({ "vigil:public-endpoint": "reply-links" });
+        const u = s.add("aws:lambda/functionUrl:FunctionUrl", "vigil-triage-handler-url", { functionName: "vigil-triage-handler", authorizationType: "NONE" }, {}, triageOf(s));
+        const p = s.add("aws:lambda/permission:Permission", "vigil-triage-handler-url-invoke", { function: "vigil-triage-handler", action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" }, {}, triageOf(s));
+        const both = `2 functions tagged ${TAG} ("vigil-triage-handler" and "vigil-triage-reply"); only one, the reply endpoint's, may carry the tag.`;
+        await assertViolations(lambdaPublicEndpoint, s, [
+            { on: handler, message: `The ${HANDLER} is one of ${both}` },
+            { on: s.get("vigil-triage-reply"), message: `The ${REPLY} is one of ${both}` },
+            { on: handler, message: `The ${HANDLER} is tagged ${TAG} but runs handler "index.handler", not the reply entry point (index.replyHandler); tag only the function that serves reply links.` },
+            { on: u, message: `The function URL ${url("vigil-triage-handler-url")} opens the reply function ${HANDLER} to anyone beside the reply endpoint ${REPLY_API}, without its throttling; use authorizationType AWS_IAM or remove the URL.` },
+            {
+                on: p,
+                message: `The Lambda permission ${perm("vigil-triage-handler-url-invoke")} lets anyone invoke the reply function ${HANDLER} beside the reply endpoint ${REPLY_API}; only apigateway.amazonaws.com may invoke it, from that API. Remove the permission.`,
+            },
+        ]);
+    });
+
+    it("catches the tag moved from the reply function to the intake function", async () => {
+        const s = operatorStack(["payments-prod"]);
+        s.get("vigil-triage-reply").inputs.tags = tags();
+        const handler = s.get("vigil-triage-handler");
+        handler.inputs.tags = tags({ "vigil:public-endpoint": "reply-links" });
+        await assertViolations(lambdaPublicEndpoint, s, [
+            { on: handler, message: `The ${HANDLER} is tagged ${TAG} but runs handler "index.handler", not the reply entry point (index.replyHandler); tag only the function that serves reply links.` },
+            { on: s.get("vigil-triage-reply-integration"), message: `The API integration ${integration("vigil-triage-reply-integration")} sends requests to ${REPLY}, not to the reply function (tag ${TAG}); the reply endpoint may invoke nothing else.` },
+            { on: s.get("vigil-triage-reply-invoke"), message: `The Lambda permission ${perm("vigil-triage-reply-invoke")} lets API Gateway invoke ${REPLY}, which is not the reply function (tag ${TAG}); remove it.` },
+        ]);
     });
 
     it("reports a public URL and public permissions on another function", async () => {
         const s = operatorStack(["payments-prod"]);
-        const triage = s.get("vigil-triage", "vigil:triage:TriageService");
-        const url = s.add("aws:lambda/functionUrl:FunctionUrl", "vigil-triage-timer-url", { functionName: "vigil-triage-timer", authorizationType: "NONE" }, {}, triage);
-        const permission = s.add("aws:lambda/permission:Permission", "vigil-triage-timer-invoke", { function: "vigil-triage-timer", action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" }, {}, triage);
+        const u = s.add("aws:lambda/functionUrl:FunctionUrl", "vigil-triage-timer-url", { functionName: "vigil-triage-timer", authorizationType: "NONE" }, {}, triageOf(s));
+        const p = s.add("aws:lambda/permission:Permission", "vigil-triage-timer-invoke", { function: "vigil-triage-timer", action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" }, {}, triageOf(s));
+        s.add("aws:lambda/functionUrl:FunctionUrl", "vigil-triage-timer-iam-url", { functionName: "vigil-triage-timer", authorizationType: "AWS_IAM" }, {}, triageOf(s));
         await assertViolations(lambdaPublicEndpoint, s, [
             {
-                on: url,
-                message: `The function URL aws:lambda/functionUrl:FunctionUrl "vigil-triage-timer-url" is open to anyone (authorizationType NONE) but its function ${fn("vigil-triage-timer")} is not the reply endpoint (tag vigil:public-endpoint=reply-links); use authorizationType AWS_IAM.`,
+                on: u,
+                message: `The function URL ${url("vigil-triage-timer-url")} is open to anyone (authorizationType NONE) but its function ${fn("vigil-triage-timer")} is not the reply endpoint (tag ${TAG}); use authorizationType AWS_IAM.`,
             },
+            { on: p, message: `The Lambda permission ${perm("vigil-triage-timer-invoke")} lets anyone invoke ${fn("vigil-triage-timer")}, which is not the reply endpoint (tag ${TAG}); remove it.` },
+        ]);
+    });
+
+    it("reports another endpoint tag, an untagged API, a REST or WebSocket reply API, and one that creates its own routes", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const reply = s.get("vigil-triage-reply");
+        reply.inputs.tags["vigil:public-endpoint"] = "status-page";
+        const untagged = addApi(s, "vigil-triage-api", "0123456789", { protocolType: "HTTP" });
+        const rest = s.add("aws:apigateway/restApi:RestApi", "vigil-triage-rest", { name: "vigil-triage-rest", tags: tags({ "vigil:public-endpoint": "reply-links" }) }, {}, triageOf(s));
+        await assertViolations(lambdaPublicEndpoint, s, [
+            { on: reply, message: `The ${REPLY} is tagged vigil:public-endpoint="status-page"; the only public endpoint Vigil has is reply-links.` },
             {
-                on: permission,
-                message: `The Lambda permission aws:lambda/permission:Permission "vigil-triage-timer-invoke" lets anyone invoke ${fn("vigil-triage-timer")}, which is not the reply endpoint (tag vigil:public-endpoint=reply-links); remove it.`,
+                on: s.get("vigil-triage-reply-api"),
+                message: `The ${REPLY_API} is one of 2 APIs tagged ${TAG} ("vigil-triage-reply-api" and "vigil-triage-rest"); only one, the reply endpoint's, may carry the tag.`,
+            },
+            { on: rest, message: `The aws:apigateway/restApi:RestApi "vigil-triage-rest" is one of 2 APIs tagged ${TAG} ("vigil-triage-reply-api" and "vigil-triage-rest"); only one, the reply endpoint's, may carry the tag.` },
+            { on: untagged, message: `The API ${api("vigil-triage-api")} is a public entry point but not the reply endpoint; tag it ${TAG} if it serves reply links, or remove it.` },
+            { on: rest, message: `The reply endpoint aws:apigateway/restApi:RestApi "vigil-triage-rest" must be an HTTP API (aws:apigatewayv2/api:Api with protocolType HTTP), whose routes and integrations the pack checks one by one.` },
+            { on: s.get("vigil-triage-reply-integration"), message: `The API integration ${integration("vigil-triage-reply-integration")} sends requests to ${REPLY}, not to the reply function (tag ${TAG}); the reply endpoint may invoke nothing else.` },
+            { on: s.get("vigil-triage-reply-invoke"), message: `The Lambda permission ${perm("vigil-triage-reply-invoke")} lets API Gateway invoke ${REPLY}, which is not the reply function (tag ${TAG}); remove it.` },
+        ]);
+
+        const websocket = operatorStack(["payments-prod"]);
+        websocket.get("vigil-triage-reply-api").inputs.protocolType = "WEBSOCKET";
+        await assertViolations(lambdaPublicEndpoint, websocket, [
+            { on: websocket.get("vigil-triage-reply-api"), message: `The reply endpoint ${REPLY_API} must be an HTTP API (aws:apigatewayv2/api:Api with protocolType HTTP), whose routes and integrations the pack checks one by one.` },
+        ]);
+
+        for (const [key, value] of [
+            ["target", HANDLER_ARN],
+            ["routeKey", "GET /r/{token}"],
+            ["body", JSON.stringify({ openapi: "3.0.1", paths: {} })],
+        ]) {
+            const quick = operatorStack(["payments-prod"]);
+            quick.get("vigil-triage-reply-api").inputs[key] = value;
+            await assertViolations(lambdaPublicEndpoint, quick, [
+                {
+                    on: quick.get("vigil-triage-reply-api"),
+                    message: `The reply endpoint ${REPLY_API} creates routes or integrations of its own (quick-create target or routeKey, or an OpenAPI body); declare them as Route and Integration resources so that each can be checked.`,
+                },
+            ]);
+        }
+    });
+
+    it("reports integrations and routes outside the reply API, and routes other than the reply routes", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const integ = s.get("vigil-triage-reply-integration");
+        integ.inputs.apiId = "0000000000";
+        const get = s.get("vigil-triage-reply-get");
+        get.inputs.apiId = "0000000000";
+        const post = s.get("vigil-triage-reply-post");
+        post.inputs.routeKey = "$default";
+        await assertViolations(lambdaPublicEndpoint, s, [
+            { on: integ, message: `The API integration ${integration("vigil-triage-reply-integration")} belongs to API "0000000000", which is not the reply endpoint (the HTTP API tagged ${TAG}); remove it.` },
+            { on: get, message: `The API route ${route("vigil-triage-reply-get")} belongs to API "0000000000", which is not the reply endpoint (the HTTP API tagged ${TAG}); remove it.` },
+            { on: post, message: `The API route ${route("vigil-triage-reply-post")} is "$default"; the reply endpoint serves only GET /r/{token}, HEAD /r/{token} and POST /r/{token}.` },
+        ]);
+    });
+
+    it("reports an integration to anything but the reply function, by ARN, invoke ARN or URL", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const integ = s.get("vigil-triage-reply-integration");
+        integ.inputs.integrationUri = `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/arn:aws:lambda:${REGION}:${ACCOUNT}:function:vigil-triage-reply/invocations`;
+        await assertClean(lambdaPublicEndpoint, s);
+        integ.inputs.integrationUri = `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${HANDLER_ARN}/invocations`;
+        const toHandler = { on: integ, message: `The API integration ${integration("vigil-triage-reply-integration")} sends requests to ${HANDLER}, not to the reply function (tag ${TAG}); the reply endpoint may invoke nothing else.` };
+        await assertViolations(lambdaPublicEndpoint, s, [toHandler]);
+        Object.assign(integ.inputs, { integrationType: "HTTP_PROXY", integrationUri: "https://intake.example.com/{proxy}" });
+        await assertViolations(lambdaPublicEndpoint, s, [
+            { on: integ, message: `The API integration ${integration("vigil-triage-reply-integration")} sends requests to "https://intake.example.com/{proxy}", not to the reply function (tag ${TAG}); the reply endpoint may invoke nothing else.` },
+        ]);
+    });
+
+    it("reports API Gateway invoking the reply function from another API or from any", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const p = s.get("vigil-triage-reply-invoke");
+        p.inputs.sourceArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:0000000000/*/*/r/*`;
+        await assertViolations(lambdaPublicEndpoint, s, [
+            {
+                on: p,
+                message: `The Lambda permission ${perm("vigil-triage-reply-invoke")} lets API Gateway invoke the reply function from "arn:aws:execute-api:${REGION}:${ACCOUNT}:0000000000/*/*/r/*", not only from the reply endpoint ${REPLY_API}; set sourceArn to that API's executionArn followed by /*/*/r/*.`,
+            },
+        ]);
+        delete p.inputs.sourceArn;
+        await assertViolations(lambdaPublicEndpoint, s, [
+            {
+                on: p,
+                message: `The Lambda permission ${perm("vigil-triage-reply-invoke")} lets API Gateway invoke the reply function from any API (no sourceArn), not only from the reply endpoint ${REPLY_API}; set sourceArn to that API's executionArn followed by /*/*/r/*.`,
             },
         ]);
     });
 
-    it("reports the reply function losing its tag, another endpoint tag, and an untagged API", async () => {
+    it("reports an open URL or a permission for anyone on the reply function beside its API", async () => {
         const s = operatorStack(["payments-prod"]);
-        const reply = s.get("vigil-triage-reply");
-        reply.inputs.tags["vigil:public-endpoint"] = "status-page";
-        const api = s.add("aws:apigatewayv2/api:Api", "vigil-triage-api", { protocolType: "HTTP" }, {}, s.get("vigil-triage", "vigil:triage:TriageService"));
+        const u = s.add("aws:lambda/functionUrl:FunctionUrl", "vigil-triage-reply-url", { functionName: "vigil-triage-reply", authorizationType: "NONE" }, {}, triageOf(s));
+        const p = s.add("aws:lambda/permission:Permission", "vigil-triage-reply-url-invoke", { function: "vigil-triage-reply", action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" }, {}, triageOf(s));
         await assertViolations(lambdaPublicEndpoint, s, [
-            { on: reply, message: `The ${fn("vigil-triage-reply")} is tagged vigil:public-endpoint="status-page"; the only public endpoint Vigil has is reply-links.` },
+            { on: u, message: `The function URL ${url("vigil-triage-reply-url")} opens the reply function ${REPLY} to anyone beside the reply endpoint ${REPLY_API}, without its throttling; use authorizationType AWS_IAM or remove the URL.` },
             {
-                on: s.get("vigil-triage-reply-url"),
-                message: `The function URL aws:lambda/functionUrl:FunctionUrl "vigil-triage-reply-url" is open to anyone (authorizationType NONE) but its function ${fn("vigil-triage-reply")} is not the reply endpoint (tag vigil:public-endpoint=reply-links); use authorizationType AWS_IAM.`,
+                on: p,
+                message: `The Lambda permission ${perm("vigil-triage-reply-url-invoke")} lets anyone invoke the reply function ${REPLY} beside the reply endpoint ${REPLY_API}; only apigateway.amazonaws.com may invoke it, from that API. Remove the permission.`,
             },
-            {
-                on: s.get("vigil-triage-reply-url-invoke"),
-                message: `The Lambda permission aws:lambda/permission:Permission "vigil-triage-reply-url-invoke" lets anyone invoke ${fn("vigil-triage-reply")}, which is not the reply endpoint (tag vigil:public-endpoint=reply-links); remove it.`,
-            },
-            {
-                on: s.get("vigil-triage-reply-invoke"),
-                message: `The Lambda permission aws:lambda/permission:Permission "vigil-triage-reply-invoke" lets anyone invoke ${fn("vigil-triage-reply")}, which is not the reply endpoint (tag vigil:public-endpoint=reply-links); remove it.`,
-            },
-            { on: api, message: `The API aws:apigatewayv2/api:Api "vigil-triage-api" is a public entry point but not the reply endpoint; tag it vigil:public-endpoint=reply-links if it serves reply links, or remove it.` },
         ]);
+    });
+
+    it("leaves the customer's own APIs and functions alone", async () => {
+        const s = customerStack();
+        s.add("aws:apigatewayv2/api:Api", "shop-api-gw", { protocolType: "HTTP" }, { executionArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:5h0p5h0p00` });
+        s.add("aws:apigatewayv2/route:Route", "shop-proxy", { apiId: "5h0p5h0p00", routeKey: "ANY /{proxy+}" });
+        s.add("aws:lambda/functionUrl:FunctionUrl", "shop-api-url", { functionName: "shop-api", authorizationType: "NONE" });
+        await assertClean(lambdaPublicEndpoint, s, { party: "customer" });
     });
 });
 
 describe("vigil-lambda-permission-scoped", () => {
     const perm = (name: string) => `aws:lambda/permission:Permission "${name}"`;
 
-    it("accepts function-URL grants and a service invoking from its source", async () => {
-        await assertClean(lambdaPermissionScoped, operatorStack());
+    /** The two permissions AWS requires to open a function URL to anyone (since October 2025). */
+    function withPublicUrl(s: FixtureStack) {
+        const triage = s.get("vigil-triage", "vigil:triage:TriageService");
+        s.add("aws:lambda/permission:Permission", "vigil-triage-reply-url-invoke", { function: "vigil-triage-reply", action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" }, {}, triage);
+        return s.add("aws:lambda/permission:Permission", "vigil-triage-reply-url-function", { function: "vigil-triage-reply", action: "lambda:InvokeFunction", principal: "*", invokedViaFunctionUrl: true }, {}, triage);
+    }
+
+    it("accepts function-URL grants and services invoking from their source", async () => {
+        const s = operatorStack();
+        await assertClean(lambdaPermissionScoped, s);
+        withPublicUrl(s);
+        await assertClean(lambdaPermissionScoped, s);
     });
 
     it("reports a fully public invoke", async () => {
         const s = operatorStack(["payments-prod"]);
-        const permission = s.get("vigil-triage-reply-invoke");
+        const permission = withPublicUrl(s);
         delete permission.inputs.invokedViaFunctionUrl;
         await assertViolations(lambdaPermissionScoped, s, [
             {
                 on: permission,
-                message: `The Lambda permission ${perm("vigil-triage-reply-invoke")} lets anyone invoke the function; a public permission may only open a function URL (lambda:InvokeFunctionUrl with functionUrlAuthType NONE, or lambda:InvokeFunction with invokedViaFunctionUrl).`,
+                message: `The Lambda permission ${perm("vigil-triage-reply-url-function")} lets anyone invoke the function; a public permission may only open a function URL (lambda:InvokeFunctionUrl with functionUrlAuthType NONE, or lambda:InvokeFunction with invokedViaFunctionUrl).`,
             },
         ]);
     });
@@ -210,7 +428,10 @@ describe("vigil-lambda-permission-scoped", () => {
         const permission = s.get("vigil-triage-sweep-invoke");
         delete permission.inputs.sourceArn;
         permission.inputs.action = "lambda:*";
+        const api = s.get("vigil-triage-reply-invoke");
+        delete api.inputs.sourceArn;
         await assertViolations(lambdaPermissionScoped, s, [
+            { on: api, message: `The Lambda permission ${perm("vigil-triage-reply-invoke")} lets apigateway.amazonaws.com invoke the function from any source; set sourceArn to the resource that invokes it.` },
             { on: permission, message: `The Lambda permission ${perm("vigil-triage-sweep-invoke")} grants lambda:*; grant lambda:InvokeFunction only.` },
             { on: permission, message: `The Lambda permission ${perm("vigil-triage-sweep-invoke")} lets events.amazonaws.com invoke the function from any source; set sourceArn to the resource that invokes it.` },
         ]);

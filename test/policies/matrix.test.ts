@@ -126,6 +126,7 @@ describe("the responsibility matrix (policies/raci.yaml)", () => {
             ["a matcher without a type token", (d) => (activity(d, "grafana").resources.all = [{ type: "Workspace" }]), /activity grafana\.resources\.all\[0\]: a matcher needs "type"/],
             ["a bad regular expression", (d) => (activity(d, "node-ssm-agent").resources.all[0].where.policyArn = "("), /where\.policyArn: is not a valid regular expression/],
             ["no policies", (d) => (activity(d, "grafana").policies = []), /activity grafana\.policies: must list the names/],
+            ["no policies list on a run-time activity", (d) => delete activity(d, "remediation-guidance").policies, /activity remediation-guidance\.policies: must list the names/],
             ["a third party", (d) => (d.parties = ["operator", "customer", "vendor"]), /parties: must be exactly operator and customer/],
             ["a component module without a party", (d) => (d.componentModules.account = "vendor"), /componentModules\.account: must be operator or customer; got "vendor"/],
         ];
@@ -137,6 +138,16 @@ describe("the responsibility matrix (policies/raci.yaml)", () => {
                 );
             });
         }
+
+        it("accepts an empty policy list only where the activity leaves nothing in a stack (run time)", () => {
+            const parsed = parseRaci(TEXT);
+            for (const a of parsed.activities.filter((x) => x.policies.length === 0)) {
+                assert.equal(a.resources, undefined, a.id);
+                assert.ok(a.runtime, a.id);
+            }
+            assert.deepEqual(parsed.byId.get("remediation-guidance")?.policies, []);
+            assert.doesNotThrow(() => parseRaci(mutated((d) => (activity(d, "discovery").policies = [])), "raci.yaml"));
+        });
 
         it("accepts the file as it is", () => {
             assert.equal(parseRaci(TEXT).activities.length, 17);

@@ -2,14 +2,16 @@ import * as assert from "node:assert/strict";
 import { eventsAlertRouting } from "../../policies/events/alertRouting";
 import { eventsTargetDeadLetter } from "../../policies/events/targetDeadLetter";
 import { snsIntakeRedrive } from "../../policies/sns/intakeRedrive";
+import { snsPipelineTopicSubscribed } from "../../policies/sns/pipelineTopicSubscribed";
 import { snsTopicEncrypted } from "../../policies/sns/topicEncrypted";
 import { snsTopicPolicyRestricted } from "../../policies/sns/topicPolicyRestricted";
 import { snsTopicTlsOnly } from "../../policies/sns/topicTlsOnly";
 import { sqsQueueEncrypted } from "../../policies/sqs/queueEncrypted";
 import { sqsQueuePolicyRestricted } from "../../policies/sqs/queuePolicyRestricted";
 import { sqsRedrive } from "../../policies/sqs/redrive";
-import { ALERT_TOPIC, customerStack, INTAKE_DLQ, operatorStack, WORKSPACE_ARN } from "./fixtures";
-import { ACCOUNT, assertClean, assertNotApplicable, assertStackNotApplicable, assertViolations, FixtureStack, run } from "./harness";
+import { alertTopicPolicy, heartbeatTopicPolicy, notificationTopicPolicy, pipelineTopicPolicy } from "../../components/account/policies";
+import { ALERT_TOPIC, customerStack, HEARTBEAT_TOPIC, INTAKE_DLQ, INTAKE_QUEUE, NOTIFICATION_TOPIC, operatorStack, PIPELINE_TOPIC, WORKSPACE_ARN } from "./fixtures";
+import { ACCOUNT, REGION, assertClean, assertNotApplicable, assertStackNotApplicable, assertViolations, FixtureStack, run } from "./harness";
 
 const TOPIC = 'aws:sns/topic:Topic "vigil-alerts"';
 const ALERTS_POLICY = 'aws:sns/topicPolicy:TopicPolicy "vigil-alerts-policy"';
@@ -108,20 +110,101 @@ describe("vigil-sns-topic-policy-restricted", () => {
     });
 });
 
-describe("vigil-sns-topic-tls-only (advisory)", () => {
-    it("accepts policies that deny plain HTTP", async () => {
+describe("vigil-sns-topic-tls-only", () => {
+    const deny = (extra: object) => ({ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Resource: ALERT_TOPIC, Condition: { Bool: { "aws:SecureTransport": "false" } }, ...extra });
+    const missing = { message: `The access policy of ${ALERTS_POLICY} must deny sns:Publish to any principal when aws:SecureTransport is false.` };
+
+    it("is mandatory: plain HTTP to Vigil's own topics is a security gap, not a cost", () => {
+        assert.equal(snsTopicTlsOnly.enforcementLevel, "mandatory");
+    });
+
+    it("accepts policies that deny plain HTTP for sns:Publish (the fixture's)", async () => {
         await assertClean(snsTopicTlsOnly, operatorStack());
     });
 
-    it("reports a policy without the deny", async () => {
-        const s = operatorStack(["payments-prod"]);
-        setStatements(s, "vigil-alerts-policy", [ampStatement({ ArnEquals: { "aws:SourceArn": WORKSPACE_ARN }, StringEquals: { "aws:SourceAccount": ACCOUNT } })]);
-        await assertViolations(snsTopicTlsOnly, s, [{ on: s.get("vigil-alerts-policy"), message: `The access policy of ${ALERTS_POLICY} must deny sns:Publish to any principal when aws:SecureTransport is false.` }]);
+    it("accepts a deny that covers sns:Publish among other actions, by list, wildcard, any case or NotAction", async () => {
+        for (const action of [
+            { Action: ["sns:Subscribe", "sns:Publish", "sns:SetTopicAttributes"] },
+            { Action: "sns:*" },
+            { Action: "*" },
+            { Action: "SNS:publish" },
+            { Action: "sns:Pub*" },
+            { NotAction: ["sns:Subscribe"] },
+            { Principal: { AWS: "*" }, Action: "sns:Publish" },
+        ]) {
+            const s = operatorStack(["payments-prod"]);
+            setStatements(s, "vigil-alerts-policy", [ampStatement({ ArnEquals: { "aws:SourceArn": WORKSPACE_ARN }, StringEquals: { "aws:SourceAccount": ACCOUNT } }), deny(action)]);
+            await assertClean(snsTopicTlsOnly, s);
+        }
+    });
+
+    it("accepts the topic policies AccountMonitoring writes", async () => {
+        const id = { accountId: ACCOUNT, region: REGION, partition: "aws" };
+        const documents = [
+            alertTopicPolicy({ identity: id, topicArn: ALERT_TOPIC, workspaceArn: WORKSPACE_ARN, eventRuleArns: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/vigil-guardduty`] }),
+            heartbeatTopicPolicy(id, HEARTBEAT_TOPIC, WORKSPACE_ARN),
+            pipelineTopicPolicy(id, PIPELINE_TOPIC),
+            notificationTopicPolicy(NOTIFICATION_TOPIC),
+        ];
+        for (const document of documents) {
+            const s = operatorStack(["payments-prod"]);
+            s.get("vigil-alerts-policy").inputs.policy = JSON.stringify(document);
+            await assertClean(snsTopicTlsOnly, s);
+        }
+    });
+
+    it("reports a policy without the deny, and denies that miss sns:Publish, anyone or plain HTTP", async () => {
+        const allow = ampStatement({ ArnEquals: { "aws:SourceArn": WORKSPACE_ARN }, StringEquals: { "aws:SourceAccount": ACCOUNT } });
+        for (const statements of [
+            [allow],
+            [allow, deny({ Action: ["sns:Subscribe", "sns:SetTopicAttributes"] })],
+            [allow, deny({ NotAction: ["sns:Publish"] })],
+            [allow, deny({ Action: "sns:Publish", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } })],
+            [allow, deny({ Action: "sns:Publish", Condition: { Bool: { "aws:SecureTransport": "true" } } })],
+            [allow, { ...deny({ Action: "sns:Publish" }), Effect: "Allow" }],
+        ]) {
+            const s = operatorStack(["payments-prod"]);
+            setStatements(s, "vigil-alerts-policy", statements);
+            await assertViolations(snsTopicTlsOnly, s, [{ on: s.get("vigil-alerts-policy"), ...missing }]);
+        }
     });
 
     it("is not applicable to a topic without a policy of its own", async () => {
         const s = operatorStack(["payments-prod"]);
         await assertNotApplicable(snsTopicTlsOnly, s, s.get("vigil-alerts"));
+    });
+});
+
+describe("vigil-sns-pipeline-topic-subscribed (advisory)", () => {
+    const PIPELINE = 'aws:sns/topic:Topic "vigil-pipeline"';
+    const message = `The pipeline topic ${PIPELINE} (${PIPELINE_TOPIC}), which the heartbeat's dead-man's switch and the pipeline alarms notify, has no subscription in the stack: the dead-man's switch reaches nobody independently of the alert topic. Set vigil:operatorEmails, or subscribe from another project via the pipelineTopicArn stack output.`;
+
+    it("accepts the operators' e-mail subscription to the pipeline topic", async () => {
+        await assertClean(snsPipelineTopicSubscribed, operatorStack());
+    });
+
+    it("reports a pipeline topic nobody subscribes to", async () => {
+        const s = operatorStack(["payments-prod"]);
+        s.remove("vigil-pipeline-email-sre");
+        await assertViolations(snsPipelineTopicSubscribed, s, [{ on: s.get("vigil-pipeline"), message }]);
+        // Any protocol counts: a paging webhook as well as an e-mail address.
+        s.add("aws:sns/topicSubscription:TopicSubscription", "vigil-pipeline-pager", { topic: PIPELINE_TOPIC, protocol: "https", endpoint: "https://pager.example.com/sns" }, {}, s.get("vigil", "vigil:account:AccountMonitoring"));
+        await assertClean(snsPipelineTopicSubscribed, s);
+    });
+
+    it("does not count the triage intake queue, which the alert topic feeds too", async () => {
+        const s = operatorStack(["payments-prod"]);
+        s.remove("vigil-pipeline-email-sre");
+        s.add("aws:sns/topicSubscription:TopicSubscription", "vigil-triage-pipeline", { topic: PIPELINE_TOPIC, protocol: "sqs", endpoint: INTAKE_QUEUE }, {}, s.get("vigil-triage", "vigil:triage:TriageService"));
+        await assertViolations(snsPipelineTopicSubscribed, s, [{ on: s.get("vigil-pipeline"), message }]);
+    });
+
+    it("is not applicable when the dead-man's switch notifies a topic outside the stack, or there is none", async () => {
+        const s = operatorStack(["payments-prod"]);
+        s.remove("vigil-pipeline-email-sre");
+        s.get("vigil-pipeline-heartbeat-missing").inputs.alarmActions = [`arn:aws:sns:${REGION}:444455556666:operators`];
+        await assertStackNotApplicable(snsPipelineTopicSubscribed, s, /no topic of its own that a dead-man's switch on the heartbeat notifies/);
+        await assertStackNotApplicable(snsPipelineTopicSubscribed, customerStack(), /no topic of its own/, { party: "customer" });
     });
 });
 

@@ -54,10 +54,10 @@ describe("policy metadata", () => {
                 "vigil-eks-supported-version",
                 "vigil-lambda-arm64",
                 "vigil-lambda-tracing",
-                "vigil-sns-topic-tls-only",
+                "vigil-sns-pipeline-topic-subscribed",
             ],
         );
-        for (const name of ["vigil-raci-party-boundary", "vigil-raci-completeness", "vigil-raci-ownership-tags", "vigil-sns-topic-policy-restricted", "vigil-lambda-public-endpoint"]) {
+        for (const name of ["vigil-raci-party-boundary", "vigil-raci-completeness", "vigil-raci-ownership-tags", "vigil-sns-topic-policy-restricted", "vigil-sns-topic-tls-only", "vigil-lambda-public-endpoint"]) {
             assert.equal(POLICIES.find((p) => p.name === name)?.enforcementLevel, "mandatory", name);
         }
     });

@@ -32,6 +32,14 @@ describe("README: the policy pack", () => {
         assert.ok(text.includes(renderMatrix()), "the matrix table is current (npm run policy:docs)");
     });
 
+    it("says why each advisory policy is advisory", () => {
+        const levels = /^Levels: [\s\S]*?\n\n/m.exec(section())?.[0];
+        assert.ok(levels, "the section has a Levels paragraph");
+        for (const p of POLICIES.filter((x) => x.enforcementLevel === "advisory")) {
+            assert.ok(levels.includes(`\`${p.name}\``), `the Levels paragraph names ${p.name}`);
+        }
+    });
+
     it("lists every policy once", () => {
         const text = section();
         for (const p of POLICIES) {

@@ -70,6 +70,15 @@ describe("vigil-grafana-workspace-hardened", () => {
             { on: ws, message: `The Grafana workspace ${WS} uses CUSTOMER_MANAGED permissions without a role; set roleArn or use SERVICE_MANAGED.` },
         ]);
     });
+
+    it("reports a permission type other than SERVICE_MANAGED or CUSTOMER_MANAGED, or none", async () => {
+        const s = operatorStack(["payments-prod"]);
+        const ws = s.get("vigil-grafana");
+        ws.inputs.permissionType = "ADMIN_MANAGED";
+        await assertViolations(grafanaWorkspaceHardened, s, [{ on: ws, message: `The Grafana workspace ${WS} has permissionType "ADMIN_MANAGED"; use SERVICE_MANAGED or CUSTOMER_MANAGED.` }]);
+        delete ws.inputs.permissionType;
+        await assertViolations(grafanaWorkspaceHardened, s, [{ on: ws, message: `The Grafana workspace ${WS} has permissionType null; use SERVICE_MANAGED or CUSTOMER_MANAGED.` }]);
+    });
 });
 
 describe("vigil-grafana-no-api-keys", () => {

@@ -25,6 +25,11 @@ export interface PolicySubject {
     readonly inputs: Record<string, unknown>;
     /** Inputs plus computed outputs: what stack policies validate. Defaults to the inputs. */
     readonly state?: Record<string, unknown>;
+    /**
+     * The resource option ignoreChanges, which policies read from `args.opts`. Pulumi's mocks do not
+     * hand resource options to the mock monitor, so the offline plan leaves it empty; tests set it.
+     */
+    readonly ignoreChanges?: readonly string[];
 }
 
 /** The `policy.json` contract. */
@@ -179,7 +184,7 @@ export async function runPolicies(policies: readonly Policy[], subjects: readonl
 function policyOptions(subject: PolicySubject) {
     return {
         protect: false,
-        ignoreChanges: [],
+        ignoreChanges: [...(subject.ignoreChanges ?? [])],
         aliases: [],
         customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
         additionalSecretOutputs: [],
