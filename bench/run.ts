@@ -5,7 +5,8 @@
 //   plan       the offline plan with 1, 10 and 100 clusters
 // Every result line prints the measurement, the baseline, the ratio, the goal and whether it is met.
 // The bench never fails CI: it exits 0 whatever the verdicts, 1 only when no benchmark could run at
-// all, 2 on bad arguments. A complete full run writes its results into docs/PERFORMANCE.md.
+// all, 2 on bad arguments; `--help` prints the usage and exits 0. A complete full run writes its
+// results into docs/PERFORMANCE.md.
 
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -23,14 +24,15 @@ export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export const PERFORMANCE_DOC = path.join(__dirname, "..", "docs", "PERFORMANCE.md");
 
-const USAGE = `usage: npm run bench -- [--quick] [--only NAME[,NAME...]] [--out FILE] [--revision TEXT]
+const USAGE = `usage: npm run bench -- [--quick] [--only NAME[,NAME...]] [--out FILE] [--revision TEXT] [--help]
 
   --quick        a short run (fewer scrapes, smaller storms, fewer repetitions, fewer clusters)
   --only NAMES   run only these benchmarks: ${BENCHMARKS.join(", ")}
   --out FILE     write the results block into FILE (default: docs/PERFORMANCE.md, after a complete
                  full run only; quick and partial runs print their results and write nothing)
   --revision TEXT  what is measured, for the results (default: the git commit, and any
-                 uncommitted changes to measured files); for a run from an exported tree`;
+                 uncommitted changes to measured files); for a run from an exported tree
+  -h, --help     print this usage and exit`;
 
 export interface BenchArgs {
     readonly quick: boolean;
@@ -40,6 +42,13 @@ export interface BenchArgs {
 }
 
 export class UsageError extends Error {}
+
+/** `--help` / `-h`: the caller prints the usage and exits 0. */
+export class HelpRequested extends Error {
+    constructor() {
+        super("help requested");
+    }
+}
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
     let quick = false;
@@ -69,6 +78,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
             out = path.resolve(value());
         } else if (flag === "--revision") {
             revision = value();
+        } else if (flag === "--help" || flag === "-h") {
+            throw new HelpRequested();
         } else {
             throw new UsageError(`unknown argument ${JSON.stringify(flag)}`);
         }
@@ -157,18 +168,33 @@ export async function bench(args: BenchArgs, out: (text: string) => void = (t) =
     return results.length === 0 ? 1 : 0;
 }
 
-export async function cli(argv: readonly string[]): Promise<number> {
+/** Where the command line writes (the process's streams, or a test's buffers). */
+export interface BenchIO {
+    readonly out: (text: string) => void;
+    readonly err: (text: string) => void;
+}
+
+const PROCESS_IO: BenchIO = {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+};
+
+export async function cli(argv: readonly string[], io: BenchIO = PROCESS_IO): Promise<number> {
     let args: BenchArgs;
     try {
         args = parseArgs(argv);
     } catch (err) {
+        if (err instanceof HelpRequested) {
+            io.out(`${USAGE}\n`);
+            return 0;
+        }
         if (err instanceof UsageError) {
-            process.stderr.write(`error: ${err.message}\n${USAGE}\n`);
+            io.err(`error: ${err.message}\n${USAGE}\n`);
             return 2;
         }
         throw err;
     }
-    return bench(args);
+    return bench(args, io.out);
 }
 
 if (require.main === module) {

@@ -3,7 +3,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { formatLine, formatRatio, markdownResults, median, replaceResults, Result, RESULTS_END, RESULTS_START, Run, verdict } from "../../bench/lib/results";
-import { BENCHMARKS, parseArgs, sizes, UsageError } from "../../bench/run";
+import { BENCHMARKS, cli, HelpRequested, parseArgs, sizes, UsageError } from "../../bench/run";
 
 const withGoal = (checked: number, op: "<=" | "<" = "<=", limit = 1.5): Result => ({
     benchmark: "storm",
@@ -111,6 +111,29 @@ describe("bench command line", () => {
         assert.throws(() => parseArgs(["--only", "storm,disk"]), (err: Error) => err instanceof UsageError && err.message === '--only: got "disk"; allowed: ingestion, storm, lambda, plan');
         assert.throws(() => parseArgs(["--only"]), /--only needs a value/);
         assert.throws(() => parseArgs(["--fast"]), /unknown argument "--fast"/);
+    });
+
+    it("prints the usage on stdout and exits 0 for --help and -h, without running anything", async () => {
+        for (const argv of [["--help"], ["-h"], ["--quick", "--help"]]) {
+            assert.throws(() => parseArgs(argv), HelpRequested, argv.join(" "));
+            let out = "";
+            let err = "";
+            const code = await cli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+            assert.equal(code, 0, argv.join(" "));
+            assert.match(out, /^usage: npm run bench -- /);
+            assert.match(out, /-h, --help/);
+            assert.doesNotMatch(out, /Vigil benchmarks/, "no benchmark ran");
+            assert.equal(err, "");
+        }
+    });
+
+    it("exits 2 with the error and the usage on stderr for an unknown argument", async () => {
+        let out = "";
+        let err = "";
+        const code = await cli(["--halp"], { out: (t) => (out += t), err: (t) => (err += t) });
+        assert.equal(code, 2);
+        assert.match(err, /^error: unknown argument "--halp"\nusage: npm run bench -- /);
+        assert.equal(out, "");
     });
 
     it("sizes the full run as the issue asks and the quick run smaller", () => {

@@ -1,11 +1,88 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, formatDuration, parseConfig, parseDuration } from "../../stacks/config";
-import { loadProject, loadStackConfig } from "../../tools/offline/stackConfig";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { ConfigError, formatDuration, parseConfig, parseDuration } from "../../stacks/config";
+import { cli } from "../../tools/plan";
+import { loadProject, loadStackConfig } from "../../tools/offline/stackConfig";
+
+const STACKS = path.join(__dirname, "..", "..", "stacks");
+const EXAMPLE = path.join(STACKS, "Pulumi.example.yaml");
 
 /** The example stack's values merged with Pulumi.yaml's defaults, as the CLI hands them over. */
 function exampleValues(): Record<string, string> {
-    return loadStackConfig(path.join(__dirname, "..", "..", "stacks", "Pulumi.example.yaml"), loadProject()).values;
+    return loadStackConfig(EXAMPLE, loadProject()).values;
+}
+
+/**
+ * A raw value (the string the CLI hands the program) as a stack file holds it: lists as YAML
+ * lists, integers and booleans as such when the declared type says so and the text is one; other
+ * text stays a string (which the CLI's schema check then rejects).
+ */
+function stackFileValue(key: string, raw: string): unknown {
+    const declared = loadProject().config[key.replace(/^vigil:/, "")]?.type;
+    if (declared === "array") {
+        try {
+            return JSON.parse(raw);
+        } catch {
+            return raw;
+        }
+    }
+    if (declared === "integer" && /^-?\d+$/.test(raw)) {
+        return Number(raw);
+    }
+    if (declared === "boolean" && (raw === "true" || raw === "false")) {
+        return raw === "true";
+    }
+    return raw;
+}
+
+/** Whether a stack file value has the type Pulumi.yaml declares for its key (undeclared keys pass). */
+function hasDeclaredType(key: string, value: unknown): boolean {
+    switch (loadProject().config[key.replace(/^vigil:/, "")]?.type) {
+        case "array":
+            return Array.isArray(value);
+        case "integer":
+            return Number.isInteger(value);
+        case "boolean":
+            return typeof value === "boolean";
+        case "string":
+            return typeof value === "string";
+        default:
+            return true;
+    }
+}
+
+/**
+ * Runs `npm run plan -- --config <file>` in-process on the example stack with `change` applied,
+ * its account description next to it. Configuration errors stop the plan before the program runs.
+ */
+async function planWith(change: Record<string, unknown>): Promise<{ code: number; out: string; err: string }> {
+    const file = writeVariant(change);
+    try {
+        let out = "";
+        let err = "";
+        const code = await cli(["--config", file], { out: (t) => (out += t), err: (t) => (err += t) });
+        return { code, out, err };
+    } finally {
+        fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+}
+
+/** Writes the example stack with `change` applied, and its account description, into a fresh folder. */
+function writeVariant(change: Record<string, unknown>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-config-plan-"));
+    const doc = yaml.load(fs.readFileSync(EXAMPLE, "utf8")) as { config: Record<string, unknown> };
+    Object.assign(doc.config, change);
+    const file = path.join(dir, "Pulumi.bad.yaml");
+    fs.writeFileSync(file, yaml.dump(doc));
+    fs.copyFileSync(path.join(STACKS, "example.account.yaml"), path.join(dir, "bad.account.yaml"));
+    return file;
+}
+
+function escapeRegExp(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function expectConfigError(raw: Record<string, string>, key: string, allowedPart: RegExp): ConfigError {
@@ -36,6 +113,23 @@ describe("stack configuration", () => {
         assert.equal(config.repeatIntervalSeconds, 4 * 3600);
         assert.equal(config.notificationTopicArn, undefined);
         assert.deepEqual(config.notificationEmails, ["oncall@customer.example.com"]);
+    });
+
+    it("reads every key Pulumi.yaml declares, and no other vigil: key", () => {
+        const reads = new Set<string>();
+        const raw = new Proxy(exampleValues(), {
+            get(target, property, receiver) {
+                if (typeof property === "string") {
+                    reads.add(property);
+                }
+                return Reflect.get(target, property, receiver) as unknown;
+            },
+        });
+        parseConfig(raw);
+        const declared = Object.keys(loadProject().config).map((k) => `vigil:${k}`);
+        assert.deepEqual([...reads].filter((k) => k.startsWith("vigil:")).sort(), declared.sort());
+        // Listing the keys (for the unknown-key check) is not reading them: aws:region is present but never read.
+        assert.ok("aws:region" in exampleValues() && !reads.has("aws:region"), "the recorder tells reads from presence");
     });
 
     it("ignores keys of other namespaces", () => {
@@ -75,6 +169,33 @@ describe("stack configuration", () => {
             expectConfigError({ ...exampleValues(), ...change }, key, allowed);
         });
     }
+
+    describe("the same cases through npm run plan", function () {
+        // In-process and before the program runs: each case takes milliseconds.
+        this.timeout(20_000);
+        for (const [what, change, key, allowed] of cases) {
+            it(`exits 2 on ${what}, with a message naming ${key}`, async () => {
+                const values = Object.fromEntries(Object.entries(change).map(([k, raw]) => [k, stackFileValue(k, raw)]));
+                const result = await planWith(values);
+                assert.equal(result.code, 2, result.out + result.err);
+                assert.match(result.err, new RegExp(`^error: Invalid stack configuration ${escapeRegExp(key)}: got `, "m"));
+                // A value of the wrong YAML type stops at the CLI's schema check, before stacks/config.ts.
+                const schemaStop = Object.entries(values).find(([k, v]) => !hasDeclaredType(k, v));
+                assert.match(result.err, schemaStop ? /allowed: a value of type \S+ \(Pulumi\.yaml declares it so\)/ : allowed);
+                assert.equal(result.out, "", "nothing is planned");
+            });
+        }
+
+        it("accepts the rewritten example unchanged (so each case above fails for its change alone)", () => {
+            // The plan's configuration stage without running the program (one program run per process).
+            const file = writeVariant({});
+            try {
+                assert.deepEqual(parseConfig(loadStackConfig(file, loadProject()).values), parseConfig(exampleValues()));
+            } finally {
+                fs.rmSync(path.dirname(file), { recursive: true, force: true });
+            }
+        });
+    });
 
     it("suggests the nearest known key for a typo", () => {
         const err = expectConfigError({ ...exampleValues(), "vigil:clusterz": "[]" }, "vigil:clusterz", /clusters/);

@@ -3,8 +3,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { alertmanagerDefinition, splitDefinition } from "../../components/account/alertmanager";
+import { pipelineAlarmPrefix } from "../../components/account/alarms";
+import { resolveAccountArgs } from "../../components/account/args";
+import { eventRules } from "../../components/account/events";
+import { parseConfig, VigilConfig } from "../../stacks/config";
 import { cli } from "../../tools/plan";
+import { AccountDescription, loadAccountDescription } from "../../tools/offline/account";
+import { mockResourceState } from "../../tools/offline/state";
+import { loadProject, loadStackConfig } from "../../tools/offline/stackConfig";
 import { REPO_ROOT, runScript } from "../support/cli";
+import { wildcardProblems } from "../support/iamReview";
+import { amtool } from "../support/tools";
 
 const EXAMPLE = path.join(REPO_ROOT, "stacks", "Pulumi.example.yaml");
 const EXAMPLE_ACCOUNT = path.join(REPO_ROOT, "stacks", "example.account.yaml");
@@ -28,17 +38,79 @@ async function planInProcess(argv: string[]): Promise<{ code: number; out: strin
     return { code, out, err };
 }
 
+interface PlannedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent: string | null;
+    readonly inputs: Record<string, unknown>;
+}
+
+/** The files under a folder, as sorted paths relative to it. */
+function filesUnder(dir: string, prefix = ""): string[] {
+    if (!fs.existsSync(dir)) {
+        return [];
+    }
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
+        .sort();
+}
+
 describe("offline plan (npm run plan)", function () {
     this.timeout(180_000);
 
-    it("plans the example stack and writes resources.json, policy.json and artifacts/", async () => {
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-plan-out-"));
-        const result = await runScript("plan.ts", ["--out", out]);
-        assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
-        assert.match(result.stdout, /Vigil offline plan: stack example, account 111122223333, region eu-west-1/);
-        assert.match(result.stdout, /Policies: \d+ run; 0 mandatory/);
+    // The example stack is planned once, in a child process as a user runs it; the cases below read what it wrote.
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-plan-out-"));
+    const artifacts = path.join(out, "artifacts");
+    const artifact = (relative: string) => fs.readFileSync(path.join(artifacts, relative), "utf8");
+    let stdout: string;
+    let resources: PlannedResource[];
+    let config: VigilConfig;
+    let account: AccountDescription;
 
-        const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as Record<string, unknown>[];
+    before(async () => {
+        const result = await runScript("plan.ts", ["--out", out], { timeoutMs: 170_000 });
+        assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+        stdout = result.stdout;
+        resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as PlannedResource[];
+        config = parseConfig(loadStackConfig(EXAMPLE, loadProject()).values);
+        account = loadAccountDescription(EXAMPLE_ACCOUNT);
+    });
+
+    after(() => fs.rmSync(out, { recursive: true, force: true }));
+
+    /** The one resource of a type (a component the stack creates once). */
+    const only = (type: string): PlannedResource => {
+        const found = resources.filter((r) => r.type === type);
+        assert.equal(found.length, 1, `one ${type}, got ${found.map((r) => r.name).join(", ")}`);
+        return found[0];
+    };
+    const named = (type: string, name: string): PlannedResource => {
+        const found = resources.find((r) => r.type === type && r.name === name);
+        assert.ok(found, `${type} ${name} is planned`);
+        return found;
+    };
+    /** Resources below a component, at any depth. */
+    const descendants = (root: PlannedResource): PlannedResource[] => {
+        const byUrn = new Map(resources.map((r) => [r.urn, r]));
+        const below = (r: PlannedResource): boolean => {
+            for (let p = r.parent ? byUrn.get(r.parent) : undefined; p; p = p.parent ? byUrn.get(p.parent) : undefined) {
+                if (p.urn === root.urn) {
+                    return true;
+                }
+            }
+            return false;
+        };
+        return resources.filter(below);
+    };
+    /** The ARN the offline engine gave a resource (the one the program's consumers received). */
+    const arnOf = (r: PlannedResource) => String(mockResourceState(r.type, r.name, r.inputs, true, account).state.arn);
+
+    it("plans the example stack and writes resources.json, policy.json and artifacts/", () => {
+        assert.match(stdout, /Vigil offline plan: stack example, account 111122223333, region eu-west-1/);
+        assert.match(stdout, /Policies: \d+ run; 0 mandatory/);
+
         assert.ok(Array.isArray(resources) && resources.length > 0);
         for (const r of resources) {
             assert.deepEqual(Object.keys(r).sort(), ["inputs", "name", "parent", "type", "urn"]);
@@ -55,7 +127,95 @@ describe("offline plan (npm run plan)", function () {
             assert.deepEqual(Object.keys(v).sort(), ["enforcementLevel", "message", "policy", "urn"]);
             assert.notEqual(v.enforcementLevel, "mandatory", JSON.stringify(v));
         }
-        assert.ok(fs.statSync(path.join(out, "artifacts")).isDirectory());
+        assert.ok(fs.statSync(artifacts).isDirectory());
+    });
+
+    it("writes the alert manager definition the builder makes for the example stack, and amtool accepts it", () => {
+        const monitoring = only("vigil:account:AccountMonitoring");
+        const definition = only("aws:amp/alertManagerDefinition:AlertManagerDefinition");
+        // What AccountMonitoring passes the builder: the region, its two topics, the resolved intervals.
+        const resolved = resolveAccountArgs({ clusterNames: config.clusters, repeatIntervalSeconds: config.repeatIntervalSeconds });
+        const expected = alertmanagerDefinition({
+            region: account.region,
+            alertTopicArn: arnOf(named("aws:sns/topic:Topic", `${monitoring.name}-alerts`)),
+            heartbeatTopicArn: arnOf(named("aws:sns/topic:Topic", `${monitoring.name}-heartbeat`)),
+            repeatIntervalSeconds: resolved.repeatIntervalSeconds,
+            heartbeatIntervalSeconds: resolved.heartbeatIntervalSeconds,
+        });
+        assert.equal(artifact(`alertmanager/${definition.name}.definition.yaml`), expected);
+
+        const split = splitDefinition(expected);
+        assert.deepEqual(
+            filesUnder(path.join(artifacts, "alertmanager")),
+            [`${definition.name}.definition.yaml`, `${definition.name}/alertmanager.yml`, ...Object.keys(split.templates).map((t) => `${definition.name}/${t}`)].sort(),
+        );
+        assert.equal(artifact(`alertmanager/${definition.name}/alertmanager.yml`), split.config);
+        for (const [name, text] of Object.entries(split.templates)) {
+            assert.equal(artifact(`alertmanager/${definition.name}/${name}`), text, name);
+        }
+        // amtool reads the templates the configuration lists from next to it, as written.
+        assert.match(amtool(["check-config", path.join(artifacts, "alertmanager", definition.name, "alertmanager.yml")]), /SUCCESS/);
+    });
+
+    it("writes one EventBridge pattern file per rule, each the builder's pattern, none missing or extra", () => {
+        const monitoring = only("vigil:account:AccountMonitoring");
+        const rules = eventRules({ clusterNames: config.clusters, alarmNamePrefix: pipelineAlarmPrefix(monitoring.name) });
+        assert.ok(rules.length > 0);
+        assert.deepEqual(filesUnder(path.join(artifacts, "eventbridge")), rules.map((r) => `${monitoring.name}-${r.id}.json`).sort());
+        for (const rule of rules) {
+            assert.deepEqual(JSON.parse(artifact(`eventbridge/${monitoring.name}-${rule.id}.json`)), rule.pattern, rule.id);
+        }
+    });
+
+    it("writes Helm values and a scrape configuration for each example cluster, remote writing to the workspace with its cluster label", () => {
+        const remoteWriteUrl: string | undefined = /^\s*ampRemoteWriteUrl = (\S+)$/m.exec(stdout)?.[1];
+        assert.ok(remoteWriteUrl, "the plan prints the ampRemoteWriteUrl output");
+        assert.ok(config.clusters.length >= 2, "the example has two clusters");
+        for (const cluster of config.clusters) {
+            const below = descendants(named("vigil:cluster:ClusterMonitoring", cluster));
+
+            const releases = below.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+            assert.ok(releases.length > 0, `${cluster}: Helm releases are planned`);
+            for (const release of releases) {
+                const values = yaml.load(artifact(`helm/${release.name}.yaml`));
+                assert.ok(typeof values === "object" && values !== null && !Array.isArray(values), `helm/${release.name}.yaml is a YAML map`);
+            }
+
+            const scrapeSources = below.filter(
+                (r) =>
+                    (r.type === "kubernetes:core/v1:ConfigMap" && typeof (r.inputs.data as Record<string, unknown> | undefined)?.["prometheus.yml"] === "string") ||
+                    r.type === "aws:amp/scraper:Scraper",
+            );
+            assert.equal(scrapeSources.length, 1, `${cluster}: one scrape configuration`);
+            const scrape = yaml.load(artifact(`prometheus/${scrapeSources[0].name}.yml`)) as {
+                global?: { external_labels?: Record<string, string> };
+                remote_write?: { url: string; sigv4?: { region?: string } }[];
+            };
+            assert.equal(scrape.global?.external_labels?.cluster, cluster);
+            const toWorkspace: { url: string; sigv4?: { region?: string } }[] = (scrape.remote_write ?? []).filter((w) => w.url === remoteWriteUrl);
+            assert.equal(toWorkspace.length, 1, `${cluster}: remote_write to ${remoteWriteUrl}`);
+            assert.equal(toWorkspace[0].sigv4?.region, account.region, `${cluster}: remote write signs for the workspace's region`);
+        }
+    });
+
+    it("writes the triage service's IAM policy documents, each passing the wildcard review", () => {
+        const service = only("vigil:triage:TriageService");
+        const documents = filesUnder(path.join(artifacts, "iam")).filter((f) => f.startsWith(`${service.name}-`));
+        // Every role's trust policy and permissions policy is among them, so the review cannot pass on nothing.
+        const below = descendants(service);
+        const roles = below.filter((r) => r.type === "aws:iam/role:Role");
+        const rolePolicies = below.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
+        assert.ok(roles.length > 0 && rolePolicies.length > 0);
+        for (const expected of [...roles.map((r) => `${r.name}.assumeRolePolicy.json`), ...rolePolicies.map((r) => `${r.name}.policy.json`)]) {
+            assert.ok(documents.includes(expected), `iam/${expected} is written`);
+        }
+        for (const file of documents) {
+            assert.deepEqual(wildcardProblems(artifact(`iam/${file}`), account), [], file);
+        }
+        // The review finds what it is for in the same documents.
+        const permissions = JSON.parse(artifact(`iam/${rolePolicies[0].name}.policy.json`)) as { Statement: unknown[] };
+        permissions.Statement.push({ Sid: "Mutant", Effect: "Allow", Action: "dynamodb:*", Resource: "*" });
+        assert.deepEqual(wildcardProblems(permissions, account), ["Mutant: action dynamodb:*", "Mutant: dynamodb:* on every resource", 'Mutant: "*" without aws:RequestedRegion']);
     });
 
     it("stops with exit 2 naming a cluster the account does not have", async () => {
