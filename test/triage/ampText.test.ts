@@ -11,7 +11,7 @@ import { alertFingerprint, parseAmpText } from "../../components/triage/handler/
 import { caseIdFor, placeUntimed } from "../../components/triage/handler/lifecycle";
 import { Alert, CaseRecord } from "../../components/triage/handler/model";
 import { InboundMessage, parseMessage } from "../../components/triage/handler/normalize";
-import { Dynalite, editAmp, harness, Harness, replyTokens, startDynalite } from "./support";
+import { dynaliteForSuite, editAmp, Harness, harness, replyTokens } from "./support";
 
 const CRASH_FIRING_TEXT = "\n\nAlerts Firing:\nLabels:\n - alertname = KubePodCrashLooping\n - cluster = payments-prod\n - container = cart\n - impact = uncertain\n - job = kube-state-metrics\n - level = pod\n - namespace = shop\n - pod = cart-7d9c6b5f4-x2lkq\n - severity = warning\nAnnotations:\n - description = Pod shop/cart-7d9c6b5f4-x2lkq (cart) is restarting 3 times / 10 minutes.\n - mitigation = - Read the previous container's logs: kubectl -n shop logs cart-7d9c6b5f4-x2lkq -c cart --previous\n- Roll back the last deployment if the crashes started with it: kubectl -n shop rollout undo deployment/cart\n - runbook_url = https://runbooks.vigil.dev/pod/KubePodCrashLooping.md\n - summary = Pod shop/cart-7d9c6b5f4-x2lkq (cart) is in waiting state (reason: \"CrashLoopBackOff\").\nSource: https://prometheus.vigil.internal/graph?g0.expr=max_over_time(kube_pod_container_status_waiting_reason%7Breason%3D%22CrashLoopBackOff%22%7D%5B5m%5D)%20%3E%3D%201&g0.tab=1\n\n\n\n";
 const CRASH_RESOLVED_TEXT = "Pod shop/cart-7d9c6b5f4-x2lkq (cart) is restarting 3 times / 10 minutes. - Read the previous container's logs: kubectl -n shop logs cart-7d9c6b5f4-x2lkq -c cart --previous\n- Roll back the last deployment if the crashes started with it: kubectl -n shop rollout undo deployment/cart https://runbooks.vigil.dev/pod/KubePodCrashLooping.md Pod shop/cart-7d9c6b5f4-x2lkq (cart) is in waiting state (reason: \"CrashLoopBackOff\").\n\n\nAlerts Resolved:\nLabels:\n - alertname = KubePodCrashLooping\n - cluster = payments-prod\n - container = cart\n - impact = uncertain\n - job = kube-state-metrics\n - level = pod\n - namespace = shop\n - pod = cart-7d9c6b5f4-x2lkq\n - severity = warning\nAnnotations:\n - description = Pod shop/cart-7d9c6b5f4-x2lkq (cart) is restarting 3 times / 10 minutes.\n - mitigation = - Read the previous container's logs: kubectl -n shop logs cart-7d9c6b5f4-x2lkq -c cart --previous\n- Roll back the last deployment if the crashes started with it: kubectl -n shop rollout undo deployment/cart\n - runbook_url = https://runbooks.vigil.dev/pod/KubePodCrashLooping.md\n - summary = Pod shop/cart-7d9c6b5f4-x2lkq (cart) is in waiting state (reason: \"CrashLoopBackOff\").\nSource: https://prometheus.vigil.internal/graph?g0.expr=max_over_time(kube_pod_container_status_waiting_reason%7Breason%3D%22CrashLoopBackOff%22%7D%5B5m%5D)%20%3E%3D%201&g0.tab=1\n\n\n";
@@ -232,15 +232,7 @@ describe("triage: AMP's default text body", () => {
 
     describe("in the engine (dynalite)", function () {
         this.timeout(30_000);
-        let dynamo: Dynalite;
-
-        before(async () => {
-            dynamo = await startDynalite();
-        });
-
-        after(async () => {
-            await dynamo.close();
-        });
+        const dynamo = dynaliteForSuite();
 
         async function caseOf(h: Harness): Promise<CaseRecord> {
             const record = await h.store.load(caseIdFor(CRASH));

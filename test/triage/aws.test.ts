@@ -5,11 +5,11 @@ import * as assert from "node:assert/strict";
 import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateOpsItemCommand, OpsItemAlreadyExistsException, OpsItemLimitExceededException, SSMClient } from "@aws-sdk/client-ssm";
-import { mockClient } from "aws-sdk-client-mock";
 import { atExpression, createOpsItemInput, OpsCenterIncidents, SchedulerTimers, SnsNotifier } from "../../components/triage/handler/aws";
 import { Alert } from "../../components/triage/handler/model";
 import { parseMessage } from "../../components/triage/handler/normalize";
 import { IncidentRequest } from "../../components/triage/handler/ports";
+import { AwsClientMocks, mockAwsClients } from "./awsMocks";
 import { message } from "./support";
 
 const LOCAL = { region: "eu-west-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } };
@@ -25,19 +25,10 @@ function request(alert: Alert, extra: Partial<IncidentRequest> = {}): IncidentRe
 }
 
 describe("triage AWS adapters", () => {
-    // Installed in `before`, not while mocha loads the file: a client mock is process-wide, and
-    // other files' tests talk to real local endpoints through the same SDK clients.
-    const mockSns = () => mockClient(SNSClient);
-    const mockSsm = () => mockClient(SSMClient);
-    const mockScheduler = () => mockClient(SchedulerClient);
-    let sns!: ReturnType<typeof mockSns>;
-    let ssm!: ReturnType<typeof mockSsm>;
-    let scheduler!: ReturnType<typeof mockScheduler>;
+    let { sns, ssm, scheduler } = {} as AwsClientMocks;
 
     before(() => {
-        sns = mockSns();
-        ssm = mockSsm();
-        scheduler = mockScheduler();
+        ({ sns, ssm, scheduler } = mockAwsClients());
     });
 
     beforeEach(() => {

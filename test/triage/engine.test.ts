@@ -12,7 +12,7 @@ import { addSeconds } from "../../components/triage/handler/time";
 import { hashToken } from "../../components/triage/handler/tokens";
 import { parseImpactTable } from "../../components/triage/handler/impact";
 import { impactTableText } from "../../components/triage/handler/impactSource";
-import { Dynalite, editAmp, fixtureJson, harness, Harness, IMPACT_TABLE, message, replyTokens, START, startDynalite } from "./support";
+import { ampEpisode, dynaliteForSuite, editAmp, fixtureJson, Harness, harness, IMPACT_TABLE, message, replyTokens, START } from "./support";
 
 const CRASH = "prometheus:3f1c9a4be07d2e11";
 const BURN = "prometheus:9a8b7c6d5e4f3a2b";
@@ -33,35 +33,17 @@ function events(record: CaseRecord): string[] {
 
 /** The TargetDown pipeline alert (impact none, level pipeline) with another status/times (a new SNS message). */
 function targetDown(messageId: string, status: "firing" | "resolved", startsAt: string, endsAt?: string) {
-    return editAmp("amp/11-target-down-pipeline.sns.json", messageId, (body) => {
-        body.status = status;
-        body.alerts[0].status = status;
-        body.alerts[0].startsAt = startsAt;
-        body.alerts[0].endsAt = endsAt ?? "0001-01-01T00:00:00.000Z";
-    });
+    return ampEpisode("amp/11-target-down-pipeline.sns.json", messageId, status, startsAt, endsAt);
 }
 
 /** An alert manager message for the crash-loop alert with another status/times (a new SNS message). */
 function crash(messageId: string, status: "firing" | "resolved", startsAt: string, endsAt?: string) {
-    return editAmp("amp/01-crashloop-firing.sns.json", messageId, (body) => {
-        body.status = status;
-        body.alerts[0].status = status;
-        body.alerts[0].startsAt = startsAt;
-        body.alerts[0].endsAt = endsAt ?? "0001-01-01T00:00:00.000Z";
-    });
+    return ampEpisode("amp/01-crashloop-firing.sns.json", messageId, status, startsAt, endsAt);
 }
 
 describe("triage engine on dynalite", function () {
     this.timeout(30_000);
-    let dynamo: Dynalite;
-
-    before(async () => {
-        dynamo = await startDynalite();
-    });
-
-    after(async () => {
-        await dynamo.close();
-    });
+    const dynamo = dynaliteForSuite();
 
     describe("classes", () => {
         it("known impact opens an OpsItem keyed by the case and notifies, in two store requests", async () => {
@@ -696,13 +678,7 @@ describe("triage engine on dynalite", function () {
             await h.engine.ingest(message("amp/04-apiserver-burn-known.sns.json"));
             assert.equal((await caseOf(h, BURN)).state, "INCIDENT_OPEN");
             assert.equal((await item(h, BURN)).expiresAt, undefined, "an open incident whose alert still fires is kept");
-            const burn = (id: string, status: "firing" | "resolved", startsAt: string, endsAt?: string) =>
-                editAmp("amp/04-apiserver-burn-known.sns.json", id, (body) => {
-                    body.status = status;
-                    body.alerts[0].status = status;
-                    body.alerts[0].startsAt = startsAt;
-                    body.alerts[0].endsAt = endsAt ?? "0001-01-01T00:00:00.000Z";
-                });
+            const burn = (id: string, status: "firing" | "resolved", startsAt: string, endsAt?: string) => ampEpisode("amp/04-apiserver-burn-known.sns.json", id, status, startsAt, endsAt);
             const startsAt = JSON.parse(message("amp/04-apiserver-burn-known.sns.json").body).alerts[0].startsAt;
             h.clock.advance(3600);
             await h.engine.ingest(burn("burn-resolved", "resolved", startsAt, "2024-05-01T12:50:00.000Z"));

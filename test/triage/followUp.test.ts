@@ -6,13 +6,12 @@
 // EventBridge matching rules Lambda's event filtering uses.
 
 import * as assert from "node:assert/strict";
-import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { REPLY_WORK_FILTER, replyWorkCaseId, StreamImage } from "../../components/triage/handler/dynamoStore";
 import { TriageEngine } from "../../components/triage/handler/engine";
 import { caseIdFor } from "../../components/triage/handler/lifecycle";
 import { CaseRecord } from "../../components/triage/handler/model";
 import { matchesPattern } from "../account/eventPattern";
-import { Dynalite, harness, Harness, IMPACT_TABLE, message, rawItem, replyTokens, startDynalite, streamRecord } from "./support";
+import { CORRUPT_CASE_ID, dynaliteForSuite, harness, Harness, IMPACT_TABLE, message, putCorruptCase, rawItem, replyTokens, streamRecord } from "./support";
 
 const CRASH = "prometheus:3f1c9a4be07d2e11";
 const WHO = 'ip 203.0.113.7, user agent "Mozilla/5.0"';
@@ -40,22 +39,18 @@ async function asked(h: Harness): Promise<{ confirm: string; noImpact: string }>
     return replyTokens(h.notifier.sent[0].body);
 }
 
+/** An asked case answered through the reply function as deployed, which leaves the answer's work. */
+async function answeredLater(h: Harness, link: "confirm" | "noImpact") {
+    return replyFunction(h).answerReply((await asked(h))[link], WHO);
+}
+
 describe("triage: immediate follow-up of replies (case table stream)", function () {
     this.timeout(30_000);
-    let dynamo: Dynalite;
-
-    before(async () => {
-        dynamo = await startDynalite();
-    });
-
-    after(async () => {
-        await dynamo.close();
-    });
+    const dynamo = dynaliteForSuite();
 
     it("a deferred confirmation marks the item; the follow-up opens the incident at once and clears the mark", async () => {
         const h = await harness(dynamo.endpoint);
-        const { confirm } = await asked(h);
-        const answer = await replyFunction(h).answerReply(confirm, WHO);
+        const answer = await answeredLater(h, "confirm");
         assert.equal(answer.status === "ok" && answer.outcome, "confirmed");
         const waiting = await caseItem(h, CRASH);
         assert.deepEqual(waiting.replyWork, { S: "pending" });
@@ -89,8 +84,7 @@ describe("triage: immediate follow-up of replies (case table stream)", function 
 
     it("the take-over is a conditional write: a claim the sweep holds is left to it, and the sweep leaves one the follow-up holds", async () => {
         const h = await harness(dynamo.endpoint);
-        const { confirm } = await asked(h);
-        await replyFunction(h).answerReply(confirm, WHO);
+        await answeredLater(h, "confirm");
         // The sweep got there first (the stream was late): it holds the claim now.
         const pending = await load(h, CRASH);
         const [key, claim] = Object.entries(pending.claims)[0];
@@ -103,8 +97,7 @@ describe("triage: immediate follow-up of replies (case table stream)", function 
 
         // The other way round: the follow-up holds it and is still working; the sweep does not touch it.
         const h2 = await harness(dynamo.endpoint);
-        const links = await asked(h2);
-        await replyFunction(h2).answerReply(links.confirm, WHO);
+        await answeredLater(h2, "confirm");
         let release!: () => void;
         const gate = new Promise<void>((r) => (release = r));
         let entered!: () => void;
@@ -130,8 +123,7 @@ describe("triage: immediate follow-up of replies (case table stream)", function 
 
     it("follow-up and sweep racing for the same claim: one does the work, once", async () => {
         const h = await harness(dynamo.endpoint);
-        const { confirm } = await asked(h);
-        await replyFunction(h).answerReply(confirm, WHO);
+        await answeredLater(h, "confirm");
         h.clock.advance(61);
         const other = await harness(dynamo.endpoint, { tableName: h.tableName });
         other.clock.set(h.clock.now());
@@ -143,8 +135,7 @@ describe("triage: immediate follow-up of replies (case table stream)", function 
 
     it("without the stream (or if it fails) the sweep is the backstop once the reply's lease ends", async () => {
         const h = await harness(dynamo.endpoint);
-        const { confirm } = await asked(h);
-        await replyFunction(h).answerReply(confirm, WHO);
+        await answeredLater(h, "confirm");
         h.clock.advance(59);
         assert.equal((await h.engine.sweep()).resumed, 0);
         h.clock.advance(1);
@@ -193,8 +184,7 @@ describe("triage: immediate follow-up of replies (case table stream)", function 
 
     it("a deferred no-impact answer leaves no work: the case is closed at once, its reply timer fires later and does nothing", async () => {
         const h = await harness(dynamo.endpoint);
-        const { noImpact } = await asked(h);
-        const answer = await replyFunction(h).answerReply(noImpact, WHO);
+        const answer = await answeredLater(h, "noImpact");
         assert.equal(answer.status === "ok" && answer.outcome, "no-impact");
         const answered = await load(h, CRASH);
         assert.deepEqual([answered.state, answered.resolution], ["RESOLVED", "CUSTOMER_NO_IMPACT"]);
@@ -214,8 +204,7 @@ describe("triage: immediate follow-up of replies (case table stream)", function 
 
     it("a follow-up whose effect fails records it for the sweep to retry, like any other work", async () => {
         const h = await harness(dynamo.endpoint);
-        const { confirm } = await asked(h);
-        await replyFunction(h).answerReply(confirm, WHO);
+        await answeredLater(h, "confirm");
         h.incidents.failNext = 1;
         assert.equal(await h.engine.followUpReplies(caseIdFor(CRASH)), "done");
         let record = await load(h, CRASH);
@@ -230,12 +219,7 @@ describe("triage: immediate follow-up of replies (case table stream)", function 
 
     it("a corrupt case item makes the follow-up fail (so its record is retried) instead of passing silently", async () => {
         const h = await harness(dynamo.endpoint);
-        await h.client.send(
-            new PutItemCommand({
-                TableName: h.tableName,
-                Item: { pk: { S: "case#corrupt-case-id-0000" }, sk: { S: "case" }, caseId: { S: "corrupt-case-id-0000" }, version: { N: "1" }, "claim#work|reply-0123456789ab": { M: { until: { S: "2024-05-01T12:01:00.000Z" } } }, replyWork: { S: "pending" } },
-            }),
-        );
-        await assert.rejects(h.engine.followUpReplies("corrupt-case-id-0000"));
+        await putCorruptCase(h.client, h.tableName);
+        await assert.rejects(h.engine.followUpReplies(CORRUPT_CASE_ID));
     });
 });

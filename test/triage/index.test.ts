@@ -2,16 +2,15 @@
 // override to dynalite, SNS/SSM/Scheduler through aws-sdk-client-mock.
 
 import * as assert from "node:assert/strict";
-import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { CreateOpsItemCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { CreateScheduleCommand, DeleteScheduleCommand } from "@aws-sdk/client-scheduler";
+import { PublishCommand } from "@aws-sdk/client-sns";
+import { CreateOpsItemCommand } from "@aws-sdk/client-ssm";
 import type { LambdaFunctionURLEvent, SQSEvent, SQSRecord } from "aws-lambda";
-import { mockClient } from "aws-sdk-client-mock";
 import { atExpression } from "../../components/triage/handler/aws";
 import { caseIdFor } from "../../components/triage/handler/lifecycle";
 import { addSeconds } from "../../components/triage/handler/time";
-import { createTable, Dynalite, fixtureJson, harness, message, rawItem, replyTokens, startDynalite, streamRecord } from "./support";
+import { AwsClientMocks, mockAwsClients } from "./awsMocks";
+import { CORRUPT_CASE_ID, createTable, Dynalite, fixtureJson, harness, message, putCorruptCase, rawItem, replyTokens, startDynalite, streamRecord } from "./support";
 
 type Index = typeof import("../../components/triage/handler/index");
 
@@ -105,19 +104,10 @@ describe("triage Lambda entry points", function () {
             process.env[k] = v;
         }
     };
-    // Installed in `before` and restored in `after`, not when mocha loads this file: other test
-    // files run their own SNS, SSM and Scheduler stand-ins in the same process.
-    const mockSns = () => mockClient(SNSClient);
-    const mockSsm = () => mockClient(SSMClient);
-    const mockScheduler = () => mockClient(SchedulerClient);
-    let sns!: ReturnType<typeof mockSns>;
-    let ssm!: ReturnType<typeof mockSsm>;
-    let scheduler!: ReturnType<typeof mockScheduler>;
+    let { sns, ssm, scheduler } = {} as AwsClientMocks;
 
     before(async () => {
-        sns = mockSns();
-        ssm = mockSsm();
-        scheduler = mockScheduler();
+        ({ sns, ssm, scheduler } = mockAwsClients());
         dynamo = await startDynalite();
         setEnv({
             AWS_REGION: "eu-west-1",
@@ -316,13 +306,8 @@ describe("triage Lambda entry points", function () {
             const pending = streamRecord("MODIFY", await rawItem(h.client, table, `case#${caseIdFor(CRASH)}`, "case"), table);
             await captured(() => index.handler({ Records: [sqsRecord("r5", fixtureJson("amp/07-watchdog-heartbeat.sns.json"))] }, CONTEXT));
             const unrelated = streamRecord("MODIFY", await rawItem(h.client, table, "heartbeat#payments-prod", "heartbeat"), table);
-            await h.client.send(
-                new PutItemCommand({
-                    TableName: table,
-                    Item: { pk: { S: "case#corrupt-case-id-0000" }, sk: { S: "case" }, caseId: { S: "corrupt-case-id-0000" }, version: { N: "1" }, "claim#work|reply-0123456789ab": { M: { until: { S: "2024-05-01T12:01:00.000Z" } } }, replyWork: { S: "pending" } },
-                }),
-            );
-            const corrupt = streamRecord("MODIFY", await rawItem(h.client, table, "case#corrupt-case-id-0000", "case"), table);
+            await putCorruptCase(h.client, table);
+            const corrupt = streamRecord("MODIFY", await rawItem(h.client, table, `case#${CORRUPT_CASE_ID}`, "case"), table);
 
             const { result, output } = await captured(() => index.timerHandler({ Records: [pending, unrelated, corrupt] }, CONTEXT));
             assert.deepEqual(result, { batchItemFailures: [{ itemIdentifier: corrupt.dynamodb?.SequenceNumber }] });

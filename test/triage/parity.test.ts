@@ -9,7 +9,7 @@ import { CaseRecord } from "../../components/triage/handler/model";
 import { messagesFromJson } from "../../components/triage/handler/normalize";
 import { ManualClock, RecordingIncidents, RecordingNotifier, RecordingTimers } from "../../components/triage/handler/recording";
 import { inputFiles } from "../../tools/triage-replay";
-import { Dynalite, FIXTURES, harness, IMPACT_TABLE, START, startDynalite } from "./support";
+import { dynaliteForSuite, FIXTURES, harness, IMPACT_TABLE, START } from "./support";
 
 /** A case without what is random per run (token hashes); absent and undefined fields alike. */
 function comparable(record: CaseRecord): unknown {
@@ -18,15 +18,7 @@ function comparable(record: CaseRecord): unknown {
 
 describe("triage: in-memory store (replay) matches DynamoDB", function () {
     this.timeout(30_000);
-    let dynamo: Dynalite;
-
-    before(async () => {
-        dynamo = await startDynalite();
-    });
-
-    after(async () => {
-        await dynamo.close();
-    });
+    const dynamo = dynaliteForSuite();
 
     it("gives the same cases for every fixture, duplicates, and a sweep after the deadlines", async () => {
         const h = await harness(dynamo.endpoint);

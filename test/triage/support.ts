@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
-import { AttributeValue, CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { AttributeValue, CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
 import { createTableInput, DynamoStore } from "../../components/triage/handler/dynamoStore";
 import { TriageEngine } from "../../components/triage/handler/engine";
@@ -39,6 +39,28 @@ export async function startDynalite(options: Record<string, unknown> = {}): Prom
     return {
         endpoint: `http://127.0.0.1:${port}`,
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+}
+
+/**
+ * Starts dynalite in the calling suite's `before` hook and closes it in its `after` hook; read
+ * `endpoint` inside the suite's hooks and tests.
+ */
+export function dynaliteForSuite(): { readonly endpoint: string } {
+    let server: Dynalite | undefined;
+    before(async () => {
+        server = await startDynalite();
+    });
+    after(async () => {
+        await server?.close();
+    });
+    return {
+        get endpoint(): string {
+            if (!server) {
+                throw new Error("dynalite is started in the suite's before hook; read its endpoint in a hook or a test");
+            }
+            return server.endpoint;
+        },
     };
 }
 
@@ -142,6 +164,35 @@ export function editAmp(relative: string, messageId: string, edit: (body: any) =
     const body = JSON.parse(original.body);
     edit(body);
     return { ...original, messageId, body: JSON.stringify(body) };
+}
+
+/** A copy of an AMP fixture whose (first) alert has another status and times (a new SNS message). */
+export function ampEpisode(relative: string, messageId: string, status: "firing" | "resolved", startsAt: string, endsAt?: string): InboundMessage {
+    return editAmp(relative, messageId, (body) => {
+        body.status = status;
+        body.alerts[0].status = status;
+        body.alerts[0].startsAt = startsAt;
+        body.alerts[0].endsAt = endsAt ?? "0001-01-01T00:00:00.000Z";
+    });
+}
+
+export const CORRUPT_CASE_ID = "corrupt-case-id-0000";
+
+/** Writes a case item the store cannot read (no state, no history) that carries pending reply work. */
+export async function putCorruptCase(client: DynamoDBClient, tableName: string): Promise<void> {
+    await client.send(
+        new PutItemCommand({
+            TableName: tableName,
+            Item: {
+                pk: { S: `case#${CORRUPT_CASE_ID}` },
+                sk: { S: "case" },
+                caseId: { S: CORRUPT_CASE_ID },
+                version: { N: "1" },
+                "claim#work|reply-0123456789ab": { M: { until: { S: "2024-05-01T12:01:00.000Z" } } },
+                replyWork: { S: "pending" },
+            },
+        }),
+    );
 }
 
 /** A table item as DynamoDB holds it (what its stream records carry), read with a strongly consistent GetItem. */

@@ -24,6 +24,7 @@ import {
     ObservationKind,
     observationClaimKey,
     othersWorking,
+    performedAny,
     placeUntimed,
     previewReply,
     recordEffects,
@@ -31,7 +32,7 @@ import {
     ReplyOutcome,
     Settings,
 } from "./lifecycle";
-import { Alert, CaseRecord, ReplyAction, UnparsedMessage } from "./model";
+import { Alert, CaseRecord, Claim, ReplyAction, UnparsedMessage } from "./model";
 import { InboundMessage, MAX_RAW_BYTES, parseMessage } from "./normalize";
 import { newDiagnosticsRequest, reportEvidence, requestDiagnostics } from "./diagnostics/request";
 import { CaseStore, Clock, Diagnostics, Evidence, Incidents, Log, NodeDirectory, Notifier, SILENT_LOG, Timers } from "./ports";
@@ -105,6 +106,13 @@ export type FollowUpResult = "done" | "nothing" | "missing";
 
 /** Conditional writes lost to concurrent writers before the engine gives up (the caller retries). */
 const MAX_CONFLICTS = 8;
+
+/** The case's first claim, by key, that `which` selects. */
+function firstClaim(record: CaseRecord, which: (key: string, claim: Claim) => boolean): [string, Claim] | undefined {
+    return Object.entries(record.claims)
+        .filter(([key, claim]) => which(key, claim))
+        .sort(([a], [b]) => (a < b ? -1 : 1))[0];
+}
 
 export class ConcurrencyError extends Error {
     constructor(caseId: string) {
@@ -236,11 +244,7 @@ export class TriageEngine {
             if (!othersWorking(draft, undefined, now)) {
                 await this.perform(draft, obligations(draft), results);
             }
-            recordEffects(draft, results, this.settings, now);
-            if (this.deps.diagnostics) {
-                requestDiagnostics(draft, results, now);
-            }
-            const next = finalize(draft, record, this.settings, now);
+            const next = this.settle(draft, record, results, now);
             if (await this.deps.store.save(next, record.version)) {
                 this.log.info("alert triaged", { caseId: next.caseId, key: next.key, kind, state: next.state, impact: next.impact, cluster: next.cluster });
                 await this.afterSave(record, next);
@@ -250,7 +254,7 @@ export class TriageEngine {
             if (!reloaded) {
                 throw new Error(`case ${record.caseId} disappeared while processing ${alert.key}`);
             }
-            if (!(claimKey in reloaded.claims) && !results.incident && !results.ask && !results.notifyIncident && !results.operatorNotice && !results.operatorRecovered) {
+            if (!(claimKey in reloaded.claims) && !performedAny(results)) {
                 // Someone else (the sweep) finished this observation.
                 return { key: alert.key, caseId: record.caseId, result: "duplicate", state: reloaded.state };
             }
@@ -326,26 +330,10 @@ export class TriageEngine {
                     };
                     this.log.info("customer asked", { caseId: view.caseId, deadline });
                 } else if (effect === "notify-operator" && results.operatorNotice?.episode !== view.episode) {
-                    const text = operatorNoticeText(view);
-                    const messageId = await this.operatorNotifier().publish({
-                        caseId: view.caseId,
-                        kind: "operator-notice",
-                        subject: text.subject,
-                        body: text.body,
-                        attributes: notificationAttributes(view, "operator-notice"),
-                    });
-                    results.operatorNotice = { messageId, episode: view.episode };
+                    results.operatorNotice = await this.notifyOperator(view, "operator-notice", operatorNoticeText(view));
                     this.log.info("operator notified", { caseId: view.caseId, rule: view.operatorNotice });
                 } else if (effect === "notify-operator-recovered" && results.operatorRecovered?.episode !== view.episode) {
-                    const text = operatorRecoveredText(view);
-                    const messageId = await this.operatorNotifier().publish({
-                        caseId: view.caseId,
-                        kind: "operator-recovered",
-                        subject: text.subject,
-                        body: text.body,
-                        attributes: notificationAttributes(view, "operator-recovered"),
-                    });
-                    results.operatorRecovered = { messageId, episode: view.episode };
+                    results.operatorRecovered = await this.notifyOperator(view, "operator-recovered", operatorRecoveredText(view));
                     this.log.info("operator told the alert recovered", { caseId: view.caseId });
                 }
             } catch (err) {
@@ -356,12 +344,44 @@ export class TriageEngine {
         }
     }
 
-    private operatorNotifier(): Notifier {
+    /** Publishes an operator notice (or its recovery) to the pipeline topic. */
+    private async notifyOperator(
+        view: Draft,
+        kind: "operator-notice" | "operator-recovered",
+        text: { subject: string; body: string },
+    ): Promise<{ messageId: string; episode: number }> {
         if (!this.deps.operatorNotifier) {
             // Only the reply function runs without it; the sweep (timer function) retries.
             throw new Error("cannot notify the operator: OPERATOR_TOPIC_ARN is not configured for this function");
         }
-        return this.deps.operatorNotifier;
+        const messageId = await this.deps.operatorNotifier.publish({
+            caseId: view.caseId,
+            kind,
+            subject: text.subject,
+            body: text.body,
+            attributes: notificationAttributes(view, kind),
+        });
+        return { messageId, episode: view.episode };
+    }
+
+    /** Records what this operation performed (and, with diagnostics, their request) and completes the draft for writing. */
+    private settle(draft: Draft, previous: CaseRecord, results: EffectResults, now: string): CaseRecord {
+        recordEffects(draft, results, this.settings, now);
+        if (this.deps.diagnostics) {
+            requestDiagnostics(draft, results, now);
+        }
+        return finalize(draft, previous, this.settings, now);
+    }
+
+    /**
+     * Takes `key`'s claim over for `holder` (a fresh lease) with a conditional write, so that a
+     * concurrent sweep or follow-up does not repeat the work; undefined when another writer won.
+     */
+    private async takeOver(record: CaseRecord, key: string, claim: Claim, holder: string, now: string): Promise<CaseRecord | undefined> {
+        const draft = clone(record);
+        draft.claims[key] = { ...claim, until: addSeconds(now, this.settings.claimLeaseSeconds), holder };
+        const taken = finalize(draft, record, this.settings, now);
+        return (await this.deps.store.save(taken, record.version)) ? taken : undefined;
     }
 
     /**
@@ -409,11 +429,7 @@ export class TriageEngine {
                 await this.perform(draft, obligations(draft), results);
             }
             delete draft.claims[workClaim];
-            recordEffects(draft, results, this.settings, now);
-            if (this.deps.diagnostics) {
-                requestDiagnostics(draft, results, now);
-            }
-            const next = finalize(draft, record, this.settings, now);
+            const next = this.settle(draft, record, results, now);
             if (await this.deps.store.save(next, record.version)) {
                 await this.afterSave(record, next);
                 return next;
@@ -422,8 +438,7 @@ export class TriageEngine {
             if (!reloaded) {
                 throw new Error(`case ${record.caseId} disappeared`);
             }
-            const nothingDone = !results.incident && !results.notifyIncident && !results.ask && !results.operatorNotice && !results.operatorRecovered;
-            if (nothingDone && (!(workClaim in reloaded.claims) || reloaded.claims[workClaim].holder !== holder)) {
+            if (!performedAny(results) && (!(workClaim in reloaded.claims) || reloaded.claims[workClaim].holder !== holder)) {
                 return reloaded;
             }
             record = reloaded;
@@ -498,18 +513,13 @@ export class TriageEngine {
         let done = 0;
         // Bounded: each round finishes a claim or loses it to a concurrent writer.
         for (let round = 0; record && round < MAX_CONFLICTS; round++) {
-            const now = this.now();
-            const pending = Object.entries(record.claims)
-                .filter(([key, claim]) => isPendingReplyWork(key, claim))
-                .sort(([a], [b]) => (a < b ? -1 : 1))[0];
+            const pending = firstClaim(record, isPendingReplyWork);
             if (!pending) {
                 break;
             }
             const [key, claim] = pending;
-            const draft = clone(record);
-            draft.claims[key] = { ...claim, until: addSeconds(now, this.settings.claimLeaseSeconds), holder: "stream" };
-            const taken = finalize(draft, record, this.settings, now);
-            if (!(await this.deps.store.save(taken, record.version))) {
+            const taken = await this.takeOver(record, key, claim, "stream", this.now());
+            if (!taken) {
                 record = await this.deps.store.load(caseId);
                 continue;
             }
@@ -589,18 +599,14 @@ export class TriageEngine {
         // Bounded: each round finishes or re-times one claim.
         for (let round = 0; record && round < 16; round++) {
             const now = this.now();
-            const stale = Object.entries(record.claims)
-                .filter(([, claim]) => claim.until <= now)
-                .sort(([a], [b]) => (a < b ? -1 : 1))[0];
+            const stale = firstClaim(record, (_, claim) => claim.until <= now);
             if (!stale) {
                 return resumed;
             }
             const [key, claim] = stale;
             // Take the claim over first, so a concurrent sweep does not repeat the work.
-            const draft = clone(record);
-            draft.claims[key] = { ...claim, until: addSeconds(now, this.settings.claimLeaseSeconds), holder: "sweep" };
-            const taken = finalize(draft, record, this.settings, now);
-            if (!(await this.deps.store.save(taken, record.version))) {
+            const taken = await this.takeOver(record, key, claim, "sweep", now);
+            if (!taken) {
                 record = await this.deps.store.load(caseId);
                 continue;
             }

@@ -88,6 +88,15 @@ const EC2_DOCS = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide";
 /** GuardDuty finding types AWS retired (documented on their own page, not the family's). */
 const RETIRED_FINDING_TYPES = new Set(["PrivilegeEscalation:Kubernetes/PrivilegedContainer", "Persistence:Kubernetes/ContainerWithSensitiveMount"]);
 
+/** The GuardDuty page of each finding type resource (`ThreatPurpose:ResourceType/…`) that has its own. */
+const GUARDDUTY_RESOURCE_DOCS: ReadonlyMap<string, string> = new Map([
+    ["Kubernetes", "guardduty-finding-types-eks-audit-logs.html"],
+    ["Runtime", "findings-runtime-monitoring.html"],
+    ["EC2", "guardduty_finding-types-ec2.html"],
+    ["IAMUser", "guardduty_finding-types-iam.html"],
+    ["S3", "guardduty_finding-types-s3.html"],
+]);
+
 /**
  * The GuardDuty page that documents a finding type's family: `ThreatPurpose:ResourceType/Family…`
  * by the resource type (EKS Protection, Runtime Monitoring, EC2, IAM, S3, Malware Protection),
@@ -96,23 +105,13 @@ const RETIRED_FINDING_TYPES = new Set(["PrivilegeEscalation:Kubernetes/Privilege
 export function guardDutyFindingTypeDocs(type: string): string {
     const m = /^([^:]+):([^/]+)\/(.*)$/.exec(type);
     const [purpose, resource, family] = m ? [m[1], m[2], m[3]] : ["", "", ""];
-    let page = "guardduty_finding-types-active.html";
+    let page = GUARDDUTY_RESOURCE_DOCS.get(resource) ?? "guardduty_finding-types-active.html";
     if (RETIRED_FINDING_TYPES.has(type)) {
         page = "guardduty_finding-types-retired.html";
     } else if (purpose === "AttackSequence") {
         page = "guardduty-attack-sequence-finding-types.html";
-    } else if (resource === "Kubernetes") {
-        page = "guardduty-finding-types-eks-audit-logs.html";
-    } else if (resource === "Runtime") {
-        page = "findings-runtime-monitoring.html";
     } else if (resource === "EC2" && family.startsWith("MaliciousFile")) {
         page = "findings-malware-protection.html";
-    } else if (resource === "EC2") {
-        page = "guardduty_finding-types-ec2.html";
-    } else if (resource === "IAMUser") {
-        page = "guardduty_finding-types-iam.html";
-    } else if (resource === "S3") {
-        page = "guardduty_finding-types-s3.html";
     }
     return `${GUARDDUTY_DOCS}/${page}`;
 }

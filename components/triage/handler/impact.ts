@@ -164,16 +164,7 @@ export function parseImpactTable(text: string, origin = "rules/impact.yaml"): Im
             fail(where, "must be a mapping with name, source, match and impact");
         }
         allowedKeys(where, raw, ["name", "description", "source", "match", "impact"]);
-        if (typeof raw.name !== "string" || !RULE_NAME.test(raw.name)) {
-            fail(where, `name ${JSON.stringify(raw.name)} must be lower-case letters, digits and hyphens (1-63)`);
-        }
-        if (seen.has(raw.name)) {
-            fail(where, `name ${JSON.stringify(raw.name)} is used by an earlier rule; names are unique`);
-        }
-        seen.add(raw.name);
-        if (raw.description !== undefined && typeof raw.description !== "string") {
-            fail(where, "description must be a string");
-        }
+        const { name, description } = nameAndDescription(where, raw, seen, "rule");
         if (typeof raw.source !== "string" || !(SOURCES as readonly string[]).includes(raw.source)) {
             fail(where, `source ${JSON.stringify(raw.source)} is not one of ${SOURCES.join(", ")}`);
         }
@@ -195,8 +186,8 @@ export function parseImpactTable(text: string, origin = "rules/impact.yaml"): Im
             }
         }
         return {
-            name: raw.name,
-            description: raw.description as string | undefined,
+            name,
+            description,
             source,
             match,
             impact: impactValue(where, raw.impact),
@@ -204,6 +195,21 @@ export function parseImpactTable(text: string, origin = "rules/impact.yaml"): Im
     });
     const operatorNotices = doc.operatorNotices === undefined ? DEFAULT_OPERATOR_NOTICES : parseOperatorNotices(origin, doc.operatorNotices);
     return { default: defaultImpact, rules, operatorNotices };
+}
+
+/** Checks the `name` (a valid name, unique among the `what`s of its list) and `description` every rule has. */
+function nameAndDescription(where: string, raw: Record<string, unknown>, seen: Set<string>, what: string): { name: string; description?: string } {
+    if (typeof raw.name !== "string" || !RULE_NAME.test(raw.name)) {
+        fail(where, `name ${JSON.stringify(raw.name)} must be lower-case letters, digits and hyphens (1-63)`);
+    }
+    if (seen.has(raw.name)) {
+        fail(where, `name ${JSON.stringify(raw.name)} is used by an earlier ${what}; names are unique`);
+    }
+    seen.add(raw.name);
+    if (raw.description !== undefined && typeof raw.description !== "string") {
+        fail(where, "description must be a string");
+    }
+    return { name: raw.name, description: raw.description as string | undefined };
 }
 
 /** Allowed values of the normalized fields, so that a typo (`pipline`) fails instead of matching nothing. */
@@ -221,16 +227,7 @@ function parseOperatorNotices(origin: string, value: unknown): OperatorNoticeRul
             fail(where, "must be a mapping with name, match and notify");
         }
         allowedKeys(where, raw, ["name", "description", "source", "match", "notify"]);
-        if (typeof raw.name !== "string" || !RULE_NAME.test(raw.name)) {
-            fail(where, `name ${JSON.stringify(raw.name)} must be lower-case letters, digits and hyphens (1-63)`);
-        }
-        if (seen.has(raw.name)) {
-            fail(where, `name ${JSON.stringify(raw.name)} is used by an earlier operator notice rule; names are unique`);
-        }
-        seen.add(raw.name);
-        if (raw.description !== undefined && typeof raw.description !== "string") {
-            fail(where, "description must be a string");
-        }
+        const { name, description } = nameAndDescription(where, raw, seen, "operator notice rule");
         if (raw.source !== undefined && (typeof raw.source !== "string" || !(SOURCES as readonly string[]).includes(raw.source))) {
             fail(where, `source ${JSON.stringify(raw.source)} is not one of ${SOURCES.join(", ")} (omit it to match alerts of every source)`);
         }
@@ -262,28 +259,29 @@ function parseOperatorNotices(origin: string, value: unknown): OperatorNoticeRul
                 match[field] = parsed;
             }
         }
-        return { name: raw.name, description: raw.description as string | undefined, source, match, notify: raw.notify };
+        return { name, description, source, match, notify: raw.notify };
+    });
+}
+
+/** True when every matcher accepts the value `valueOf` gives for its key. */
+function allMatch(match: Readonly<Record<string, Matcher>>, valueOf: (key: string) => string): boolean {
+    return Object.entries(match).every(([key, m]) => {
+        const value = valueOf(key);
+        return m.kind === "equals" ? m.values.includes(value) : m.regex.test(value);
     });
 }
 
 function matches(rule: ImpactRule, alert: Alert): boolean {
-    if (rule.source !== alert.source) {
-        return false;
-    }
-    return Object.entries(rule.match).every(([attribute, m]) => {
-        const value = alert.attributes[attribute] ?? "";
-        return m.kind === "equals" ? m.values.includes(value) : m.regex.test(value);
-    });
+    return rule.source === alert.source && allMatch(rule.match, (attribute) => alert.attributes[attribute] ?? "");
 }
 
 function noticeMatches(rule: OperatorNoticeRule, alert: Alert): boolean {
     if (rule.source !== undefined && rule.source !== alert.source) {
         return false;
     }
-    return Object.entries(rule.match).every(([field, m]) => {
-        const value = (NOTICE_FIELDS as readonly string[]).includes(field) ? String(alert[field as (typeof NOTICE_FIELDS)[number]]) : (alert.attributes[field] ?? "");
-        return m.kind === "equals" ? m.values.includes(value) : m.regex.test(value);
-    });
+    return allMatch(rule.match, (field) =>
+        (NOTICE_FIELDS as readonly string[]).includes(field) ? String(alert[field as (typeof NOTICE_FIELDS)[number]]) : (alert.attributes[field] ?? ""),
+    );
 }
 
 /**

@@ -70,6 +70,11 @@ export interface EffectResults {
     failure?: { readonly effect: Effect; readonly error: string };
 }
 
+/** True once an operation performed a side effect: its results must still be written, whoever holds the work now. */
+export function performedAny(results: EffectResults): boolean {
+    return Boolean(results.incident || results.notifyIncident || results.ask || results.operatorNotice || results.operatorRecovered);
+}
+
 /** The case id: a short, URL-safe digest of the key (it appears in reply links and schedule names). */
 export function caseIdFor(key: string): string {
     return createHash("sha256").update(key, "utf8").digest("base64url").slice(0, 22);
@@ -471,11 +476,11 @@ export function finalize(d: Draft, previous: CaseRecord, settings: Settings, now
         dues.push(d.replyDeadline);
     }
     d.dueAt = dues.length > 0 ? dues.sort()[0] : undefined;
-    const tokenExpiry = Object.values(d.tokens)
-        .map((t) => t.expiresAt)
-        .sort()
-        .pop();
     if (engineDone(d)) {
+        const tokenExpiry = Object.values(d.tokens)
+            .map((t) => t.expiresAt)
+            .sort()
+            .pop();
         const keepFrom = later(later(now, d.replyDeadline), tokenExpiry) ?? now;
         d.expiresAt = Math.floor(Date.parse(keepFrom) / 1000) + settings.retentionDays * 86400;
     } else {

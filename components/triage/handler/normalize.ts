@@ -3,7 +3,7 @@
 // `unparsed` result that keeps the raw body (contract C1).
 
 import type { SQSRecord } from "aws-lambda";
-import { alertnamesInAmpText, looksLikeAmpMessage, looksLikeAmpText, parseAmpMessage, parseAmpText } from "./amp";
+import { alertnamesInAmpText, AmpParseResult, looksLikeAmpMessage, looksLikeAmpText, parseAmpMessage, parseAmpText } from "./amp";
 import { looksLikeAlarmAction, looksLikeEvent, parseAlarmAction, parseEvent } from "./events";
 import { Alert, Heartbeat, UnparsedMessage } from "./model";
 import { parseSourceTime } from "./time";
@@ -153,19 +153,25 @@ export const AMP_TEXT_WARNING = "AMP default text body (the alert manager's JSON
  */
 function parseText(message: InboundMessage): ParsedMessage {
     const result = parseAmpText(message.body, message.receivedAt ?? "", message.messageId);
-    const at = message.receivedAt ?? "";
     if (result.alerts.length === 0 && result.heartbeats.length === 0) {
         const names = alertnamesInAmpText(message.body);
         const why = result.problems.length > 0 ? `; ${result.problems.join("; ")}` : "; no alert in it";
         return unparsed(message, "parse-failure", clip(`${AMP_TEXT_WARNING}${names.length ? `; alerts: ${names.join(", ")}` : ""}${why}${amendedNote(message)}`, 4000));
     }
     const used = result.alerts.length + result.heartbeats.length;
+    return ampAlerts(message, result, `${AMP_TEXT_WARNING}: ${used} alert(s) triaged from the text, timed by delivery`);
+}
+
+/** The alerts of an AMP message (JSON or text body); heartbeats are timed by delivery, and what AMP changed is noted. */
+function ampAlerts(message: InboundMessage, result: AmpParseResult, warning?: string): ParsedMessage {
+    const at = message.receivedAt ?? "";
+    const amended = amendedNote(message);
     return {
         kind: "alerts",
         alerts: result.alerts,
         heartbeats: result.heartbeats.map((h) => ({ ...h, at })),
-        problems: result.problems.map((p) => p + amendedNote(message)),
-        warnings: [`${AMP_TEXT_WARNING}: ${used} alert(s) triaged from the text, timed by delivery${amendedNote(message)}`],
+        problems: result.problems.map((p) => p + amended),
+        warnings: warning === undefined ? [] : [warning + amended],
     };
 }
 
@@ -185,15 +191,7 @@ export function parseMessage(message: InboundMessage): ParsedMessage {
         return parseMessage({ ...fromSnsEnvelope(body), attributes: { ...message.attributes, ...fromSnsEnvelope(body).attributes } });
     }
     if (looksLikeAmpMessage(body)) {
-        const result = parseAmpMessage(body, message.messageId);
-        const at = message.receivedAt ?? "";
-        return {
-            kind: "alerts",
-            alerts: result.alerts,
-            heartbeats: result.heartbeats.map((h) => ({ ...h, at })),
-            problems: result.problems.map((p) => p + amendedNote(message)),
-            warnings: [],
-        };
+        return ampAlerts(message, parseAmpMessage(body, message.messageId));
     }
     if (looksLikeEvent(body) || looksLikeAlarmAction(body)) {
         try {

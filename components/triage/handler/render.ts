@@ -62,6 +62,11 @@ function evidenceLines(evidence: readonly Evidence[]): string[] {
     return ["", "Diagnostics:", ...evidence.flatMap((e) => [`  ${e.title}`, ...clip(e.body, 4000).split(/\r?\n/).map((l) => `    ${l}`)])];
 }
 
+/** The alert as the first line of a message names it: `<alertname> on cluster <cluster>`. */
+function alertOnCluster(record: CaseRecord): string {
+    return `${record.alertname ?? record.title}${record.cluster ? ` on cluster ${record.cluster}` : ""}`;
+}
+
 function footer(record: CaseRecord): string[] {
     return ["", `Case: ${record.key} (id ${record.caseId}, episode ${record.episode})`, "Sent by Vigil triage."];
 }
@@ -70,7 +75,7 @@ function footer(record: CaseRecord): string[] {
 export function incidentNotification(record: CaseRecord, opsItemId: string | undefined, evidence: readonly Evidence[]): { subject: string; body: string } {
     const why = record.impactReason?.startsWith("customer") ? `Customer impact was confirmed (${record.impactReason}).` : "This alert has known customer impact.";
     const body = [
-        `An incident was opened for ${record.alertname ?? record.title}${record.cluster ? ` on cluster ${record.cluster}` : ""}.`,
+        `An incident was opened for ${alertOnCluster(record)}.`,
         why,
         opsItemId ? `Incident report: OpsCenter OpsItem ${opsItemId}.` : "",
         "",
@@ -115,7 +120,7 @@ export function askNotification(
  */
 export function operatorNoticeText(record: CaseRecord): { subject: string; body: string } {
     const body = [
-        `${record.alertname ?? record.title}${record.cluster ? ` on cluster ${record.cluster}` : ""} is firing.`,
+        `${alertOnCluster(record)} is firing.`,
         `It has no customer impact, so the customer is not told and the alert is closed for them; operator notice rule ${record.operatorNotice ?? "?"} says the operator must know.`,
         "",
         ...alertLines(record.alert, record),
@@ -130,7 +135,7 @@ export function operatorNoticeText(record: CaseRecord): { subject: string; body:
 /** The short notice that the episode an operator notice announced has resolved. */
 export function operatorRecoveredText(record: CaseRecord): { subject: string; body: string } {
     const body = [
-        `${record.alertname ?? record.title}${record.cluster ? ` on cluster ${record.cluster}` : ""} recovered.`,
+        `${alertOnCluster(record)} recovered.`,
         `Started:     ${record.episodeStart ?? "(not known)"}`,
         `Resolved:    ${record.sourceResolvedAt ?? "(not known)"}`,
         ...footer(record),
