@@ -174,7 +174,8 @@ export class TriageArgsError extends Error {
     }
 }
 
-function wholeNumber(argument: string, value: number, min: number, max: number): number {
+/** `value` when it is a whole number from `min` to `max`; otherwise a TriageArgsError naming `argument`. */
+export function wholeNumber(argument: string, value: number, min: number, max: number): number {
     if (!Number.isInteger(value) || value < min || value > max) {
         throw new TriageArgsError(argument, value, `a whole number from ${min} to ${max}`);
     }
@@ -254,6 +255,11 @@ export interface EnvironmentInputs<T> {
  */
 export const RUNTIME_ENV_VARS = ["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME"] as const;
 
+/** The RUNTIME_ENV_VARS of a function whose logs carry `serviceName`. */
+export function runtimeEnvironment(serviceName: string): Record<(typeof RUNTIME_ENV_VARS)[number], string> {
+    return { NODE_OPTIONS: "--enable-source-maps", POWERTOOLS_SERVICE_NAME: serviceName };
+}
+
 /**
  * Each function's environment: the engine's variables (handler/config.ts ENV_VARS) its entry point
  * reads, and RUNTIME_ENV_VARS. Intake and timer get all of them (the timer function is the target
@@ -271,7 +277,7 @@ export function functionEnvironment<T>(role: FunctionRole, a: ResolvedTriageArgs
         RETENTION_DAYS: String(a.caseRetentionDays),
         SCHEDULE_NAME_PREFIX: DEFAULT_SETTINGS.scheduleNamePrefix,
     };
-    const runtime = { NODE_OPTIONS: "--enable-source-maps", POWERTOOLS_SERVICE_NAME: `vigil-triage-${role}` };
+    const runtime = runtimeEnvironment(`vigil-triage-${role}`);
     const store = { TABLE_NAME: inputs.tableName, NOTIFICATION_TOPIC_ARN: inputs.notificationTopicArn };
     if (role === "reply") {
         return { ...runtime, ...store, ...settings };

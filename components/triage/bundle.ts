@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BuildOptions, BuildResult as EsbuildResult, Metafile } from "esbuild";
 import { IMPACT_TABLE_DEFINE, IMPACT_TABLE_FILE } from "./handler/impactSource";
-import { QUERY_FILES_DEFINE, QUERY_FILES_DIR } from "./handler/diagnostics/querySource";
+import { QUERY_FILES_DEFINE, QUERY_FILES_DIR, queryTexts } from "./handler/diagnostics/querySource";
 
 /** The repository root (esbuild resolves and reports paths relative to it). */
 export const REPO_ROOT = path.join(__dirname, "..", "..");
@@ -45,19 +45,8 @@ export class BundleError extends Error {
     }
 }
 
-/** The texts of the diagnostics' Logs Insights query files (`rules/diagnostics/*.yaml`), by file name. */
-export function readQueryFiles(dir: string = QUERY_FILES_DIR): Record<string, string> {
-    return Object.fromEntries(
-        fs
-            .readdirSync(dir)
-            .filter((f) => f.endsWith(".yaml"))
-            .sort()
-            .map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]),
-    );
-}
-
 /** The esbuild options of the bundle, with the impact table's text and the diagnostics' query files embedded. */
-export function bundleOptions(impactTableText: string = fs.readFileSync(IMPACT_TABLE_FILE, "utf8"), queryFiles: Readonly<Record<string, string>> = readQueryFiles()): BuildOptions {
+export function bundleOptions(impactTableText: string = fs.readFileSync(IMPACT_TABLE_FILE, "utf8"), queryFiles: Readonly<Record<string, string>> = queryTexts()): BuildOptions {
     return {
         absWorkingDir: REPO_ROOT,
         entryPoints: [path.relative(REPO_ROOT, BUNDLE_ENTRY)],
@@ -128,7 +117,7 @@ export interface BuildResult {
 export function buildBundle(dir: string = BUNDLE_DIR): BuildResult {
     const builtAt = Date.now();
     const impactTable = fs.readFileSync(IMPACT_TABLE_FILE, "utf8");
-    const queryFiles = readQueryFiles();
+    const queryFiles = queryTexts();
     const esbuild = loadEsbuild();
     let result: EsbuildResult;
     try {

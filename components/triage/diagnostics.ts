@@ -14,8 +14,10 @@
 // (CustomerAccess `diagnosticsRoleArn`: AmazonEKSViewPolicy, or a read-only ClusterRole).
 
 import type { AccountIdentity, PolicyDocument, PolicyStatement } from "../account/policies";
-import { TriageArgsError, type AlarmSpec } from "./args";
-import { DIAGNOSTICS_ENV_VARS } from "./handler/diagnostics/config";
+import { runtimeEnvironment, TriageArgsError, wholeNumber, type AlarmSpec } from "./args";
+import { DEFAULT_BUDGET_SECONDS, DEFAULT_VIGIL_NAMESPACE, DIAGNOSTICS_ENV_VARS, EKS_CLUSTER_NAME } from "./handler/diagnostics/config";
+import { controlPlaneLogGroup, DNS_LABEL } from "./handler/diagnostics/queries";
+import { inRegion, notificationTopicKey, readCaseStream, table, topicKey, tracing, writeLogs } from "./policies";
 
 export interface TriageDiagnosticsArgs {
     /** The EKS clusters diagnostics may inspect: Vigil's monitored clusters, in this account and region. */
@@ -52,30 +54,24 @@ export const DIAGNOSTICS_STREAM_RETRIES = 2;
 /** Records older than this are not run any more (the engine's sweep brings back a run that died). */
 export const DIAGNOSTICS_MAX_RECORD_AGE_SECONDS = 3600;
 
-const CLUSTER = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
-const NAMESPACE = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
-
 /** Applies the defaults and checks every diagnostics argument. */
 export function resolveDiagnosticsArgs(args: TriageDiagnosticsArgs): ResolvedDiagnosticsArgs {
     const clusters = args.clusterNames;
-    if (!Array.isArray(clusters) || clusters.length === 0 || clusters.some((c) => typeof c !== "string" || !CLUSTER.test(c))) {
+    if (!Array.isArray(clusters) || clusters.length === 0 || clusters.some((c) => typeof c !== "string" || !EKS_CLUSTER_NAME.test(c))) {
         throw new TriageArgsError("diagnostics.clusterNames", clusters, "a non-empty list of EKS cluster names (1-100 of letters, digits, - and _, starting with a letter or digit)");
     }
     if (new Set(clusters).size !== clusters.length) {
         throw new TriageArgsError("diagnostics.clusterNames", clusters, "each cluster once");
     }
-    const budgetSeconds = args.budgetSeconds ?? 60;
+    const budgetSeconds = args.budgetSeconds ?? DEFAULT_BUDGET_SECONDS;
     if (!Number.isInteger(budgetSeconds) || budgetSeconds < 10 || budgetSeconds > 600) {
         throw new TriageArgsError("diagnostics.budgetSeconds", budgetSeconds, "a whole number of seconds from 10 to 600");
     }
-    const namespace = args.namespace ?? "vigil-monitoring";
-    if (typeof namespace !== "string" || !NAMESPACE.test(namespace)) {
+    const namespace = args.namespace ?? DEFAULT_VIGIL_NAMESPACE;
+    if (typeof namespace !== "string" || !DNS_LABEL.test(namespace)) {
         throw new TriageArgsError("diagnostics.namespace", namespace, "a namespace name (DNS-1123 label)");
     }
-    const reservedConcurrency = args.reservedConcurrency ?? 3;
-    if (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1 || reservedConcurrency > 1000) {
-        throw new TriageArgsError("diagnostics.reservedConcurrency", reservedConcurrency, "a whole number from 1 to 1000");
-    }
+    const reservedConcurrency = wholeNumber("diagnostics.reservedConcurrency", args.reservedConcurrency ?? 3, 1, 1000);
     const timeoutSeconds = budgetSeconds + DIAGNOSTICS_TIMEOUT_MARGIN_SECONDS;
     return { clusterNames: [...clusters], budgetSeconds, namespace, reservedConcurrency, timeoutSeconds, leaseSeconds: timeoutSeconds + 60 };
 }
@@ -83,8 +79,7 @@ export function resolveDiagnosticsArgs(args: TriageDiagnosticsArgs): ResolvedDia
 /** The diagnostics function's environment (DIAGNOSTICS_ENV_VARS; AWS_REGION is Lambda's). */
 export function diagnosticsEnvironment<T>(d: ResolvedDiagnosticsArgs, inputs: { readonly tableName: T; readonly notificationTopicArn: T }, retentionDays: number): Record<string, T | string> {
     return {
-        NODE_OPTIONS: "--enable-source-maps",
-        POWERTOOLS_SERVICE_NAME: "vigil-triage-diagnostics",
+        ...runtimeEnvironment("vigil-triage-diagnostics"),
         TABLE_NAME: inputs.tableName,
         NOTIFICATION_TOPIC_ARN: inputs.notificationTopicArn,
         DIAGNOSTICS_CLUSTERS: d.clusterNames.join(","),
@@ -115,13 +110,11 @@ export interface DiagnosticsPolicyArgs {
 
 /** The table actions a run uses: load (GetItem) and its conditional writes (PutItem). */
 export const DIAGNOSTICS_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem"] as const;
-/** What Lambda's event source mapping needs to read a DynamoDB stream for the function. */
-const STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"] as const;
 
 /** ARNs of the clusters' control-plane log groups, as logs:StartQuery is authorized against them. */
 export function controlPlaneLogGroupArns(id: AccountIdentity, clusterNames: readonly string[]): string[] {
     return clusterNames.flatMap((c) => {
-        const arn = `arn:${id.partition}:logs:${id.region}:${id.accountId}:log-group:/aws/eks/${c}/cluster`;
+        const arn = `arn:${id.partition}:logs:${id.region}:${id.accountId}:log-group:${controlPlaneLogGroup(c)}`;
         return [arn, `${arn}:*`];
     });
 }
@@ -129,12 +122,11 @@ export function controlPlaneLogGroupArns(id: AccountIdentity, clusterNames: read
 /** The diagnostics function's permissions. */
 export function diagnosticsPolicy(a: DiagnosticsPolicyArgs): PolicyDocument {
     const id = a.identity;
-    const inRegion = { StringEquals: { "aws:RequestedRegion": id.region } };
     const statements: PolicyStatement[] = [
-        { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${a.logGroupArn}:*` },
-        { Sid: "ActiveTracing", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*", Condition: inRegion },
-        { Sid: "CaseTable", Effect: "Allow", Action: [...DIAGNOSTICS_TABLE_ACTIONS], Resource: a.tableArn },
-        { Sid: "ReadCaseStream", Effect: "Allow", Action: [...STREAM_ACTIONS], Resource: a.tableStreamArn },
+        writeLogs(a.logGroupArn),
+        tracing(id),
+        table(DIAGNOSTICS_TABLE_ACTIONS, a.tableArn),
+        readCaseStream(a.tableStreamArn),
         {
             Sid: "DescribeMonitoredClusters",
             Effect: "Allow",
@@ -143,26 +135,10 @@ export function diagnosticsPolicy(a: DiagnosticsPolicyArgs): PolicyDocument {
         },
         { Sid: "QueryControlPlaneLogs", Effect: "Allow", Action: "logs:StartQuery", Resource: controlPlaneLogGroupArns(id, a.clusterNames) },
         // No resource types: they act on query ids, which only the starter knows.
-        { Sid: "ReadOwnQueries", Effect: "Allow", Action: ["logs:GetQueryResults", "logs:StopQuery"], Resource: "*", Condition: inRegion },
-        {
-            Sid: "UseTopicKey",
-            Effect: "Allow",
-            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-            Resource: a.keyArn,
-            Condition: { StringEquals: { "kms:ViaService": [`sns.${id.region}.amazonaws.com`, `sqs.${id.region}.amazonaws.com`] } },
-        },
+        { Sid: "ReadOwnQueries", Effect: "Allow", Action: ["logs:GetQueryResults", "logs:StopQuery"], Resource: "*", Condition: inRegion(id) },
+        topicKey(id, a.keyArn, ["sns", "sqs"]),
         { Sid: "PublishFollowUps", Effect: "Allow", Action: "sns:Publish", Resource: a.notificationTopicArn },
-        ...(a.notificationTopicKeyArn
-            ? [
-                  {
-                      Sid: "UseNotificationTopicKey",
-                      Effect: "Allow" as const,
-                      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-                      Resource: a.notificationTopicKeyArn,
-                      Condition: { StringEquals: { "kms:ViaService": `sns.${id.region}.amazonaws.com`, "kms:EncryptionContext:aws:sns:topicArn": a.notificationTopicArn } },
-                  },
-              ]
-            : []),
+        ...(a.notificationTopicKeyArn ? [notificationTopicKey(id, a.notificationTopicKeyArn, a.notificationTopicArn)] : []),
         {
             Sid: "UpdateVigilIncidents",
             Effect: "Allow",

@@ -36,7 +36,7 @@ export {
     topicQueuePolicy,
 } from "./policies";
 export type { EngineFunctionPolicyArgs, FunctionPolicyArgs, IntakePolicyArgs, TimerPolicyArgs } from "./policies";
-export { BUNDLE_DIR, BUNDLE_ENTRY, BUNDLE_TARGET, buildBundle, BundleError, bundleOptions, ensureBundle, EXTERNAL_MODULES, LAMBDA_RUNTIME, readQueryFiles, staleReason } from "./bundle";
+export { BUNDLE_DIR, BUNDLE_ENTRY, BUNDLE_TARGET, buildBundle, BundleError, bundleOptions, ensureBundle, EXTERNAL_MODULES, LAMBDA_RUNTIME, staleReason } from "./bundle";
 export {
     controlPlaneLogGroupArns,
     DIAGNOSTICS_FUNCTION_ENV_VARS,

@@ -60,22 +60,29 @@ export const STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords",
 
 const document = (statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
 const via = (id: AccountIdentity, ...services: string[]) => services.map((s) => `${s}.${id.region}.amazonaws.com`);
-const inRegion = (id: AccountIdentity) => ({ StringEquals: { "aws:RequestedRegion": id.region } });
+export const inRegion = (id: AccountIdentity) => ({ StringEquals: { "aws:RequestedRegion": id.region } });
 
-function writeLogs(logGroupArn: string): PolicyStatement {
+// The statements below are shared with the diagnostics function's policy (diagnostics.ts).
+
+export function writeLogs(logGroupArn: string): PolicyStatement {
     return { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` };
 }
 
-function tracing(id: AccountIdentity): PolicyStatement {
+export function tracing(id: AccountIdentity): PolicyStatement {
     return { Sid: "ActiveTracing", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*", Condition: inRegion(id) };
 }
 
-function table(actions: readonly string[], tableArn: string): PolicyStatement {
+export function table(actions: readonly string[], tableArn: string): PolicyStatement {
     return { Sid: "CaseTable", Effect: "Allow", Action: [...actions], Resource: tableArn };
 }
 
+/** What Lambda's event source mapping needs to read the case table's stream for a function. */
+export function readCaseStream(tableStreamArn: string): PolicyStatement {
+    return { Sid: "ReadCaseStream", Effect: "Allow", Action: [...STREAM_ACTIONS], Resource: tableStreamArn };
+}
+
 /** The topics' CMK, only as used through the named services (SNS publishing, SQS reading and sending). */
-function topicKey(id: AccountIdentity, keyArn: string, services: string[]): PolicyStatement {
+export function topicKey(id: AccountIdentity, keyArn: string, services: string[]): PolicyStatement {
     return {
         Sid: "UseTopicKey",
         Effect: "Allow",
@@ -98,7 +105,7 @@ function publishOperatorNotices(topicArn: string): PolicyStatement {
  * with the topic ARN as encryption context). The key's policy must let IAM policies of this
  * account grant it (the default key policy does) or name the roles.
  */
-function notificationTopicKey(id: AccountIdentity, keyArn: string, topicArn: string): PolicyStatement {
+export function notificationTopicKey(id: AccountIdentity, keyArn: string, topicArn: string): PolicyStatement {
     return {
         Sid: "UseNotificationTopicKey",
         Effect: "Allow",
@@ -186,7 +193,7 @@ export function timerPolicy(a: TimerPolicyArgs): PolicyDocument {
         tracing(id),
         table(TABLE_ACTIONS.timer, a.tableArn),
         { Sid: "DueIndex", Effect: "Allow", Action: "dynamodb:Query", Resource: `${a.tableArn}/index/${DUE_INDEX}` },
-        { Sid: "ReadCaseStream", Effect: "Allow", Action: [...STREAM_ACTIONS], Resource: a.tableStreamArn },
+        readCaseStream(a.tableStreamArn),
         ...publishing(a, ["sns", "sqs"]),
         ...incidents(id),
         ...replyTimers(a),

@@ -217,20 +217,20 @@ export class TriageService extends pulumi.ComponentResource {
 
         // ---- permissions ------------------------------------------------------------------------
         const scheduleNamePrefix = DEFAULT_SETTINGS.scheduleNamePrefix;
-        // What both engine functions (intake and timer) may use, whatever else each does.
-        const engine = pulumi
-            .all([identity, table.arn, args.keyArn, args.notificationTopicArn, args.notificationTopicKeyArn ?? "", args.pipelineTopicArn, scheduleGroup.name, schedulerRole.arn])
-            .apply(([id, tableArn, keyArn, notificationTopicArn, notificationTopicKeyArn, operatorTopicArn, scheduleGroupName, schedulerRoleArn]) => ({
+        // What every function that publishes notifications (intake, timer, diagnostics) may use.
+        const publishing = pulumi
+            .all([identity, table.arn, args.keyArn, args.notificationTopicArn, args.notificationTopicKeyArn ?? ""])
+            .apply(([id, tableArn, keyArn, notificationTopicArn, notificationTopicKeyArn]) => ({
                 identity: id,
                 tableArn,
                 keyArn,
                 notificationTopicArn,
                 notificationTopicKeyArn: notificationTopicKeyArn === "" ? undefined : notificationTopicKeyArn,
-                operatorTopicArn,
-                scheduleGroupName,
-                scheduleNamePrefix,
-                schedulerRoleArn,
             }));
+        // What both engine functions (intake and timer) may use, whatever else each does.
+        const engine = pulumi
+            .all([publishing, args.pipelineTopicArn, scheduleGroup.name, schedulerRole.arn])
+            .apply(([p, operatorTopicArn, scheduleGroupName, schedulerRoleArn]) => ({ ...p, operatorTopicArn, scheduleGroupName, scheduleNamePrefix, schedulerRoleArn }));
         const intakePermissions = new aws.iam.RolePolicy(
             `${name}-intake-permissions`,
             {
@@ -478,22 +478,8 @@ export class TriageService extends pulumi.ComponentResource {
                 {
                     role: dRole.id,
                     policy: pulumi
-                        .all([identity, dLogs.arn, table.arn, table.streamArn, args.keyArn, args.notificationTopicArn, args.notificationTopicKeyArn ?? "", dDeadLetters.arn])
-                        .apply(([id, logGroupArn, tableArn, tableStreamArn, keyArn, notificationTopicArn, notificationTopicKeyArn, deadLetterQueueArn]) =>
-                            JSON.stringify(
-                                diagnosticsPolicy({
-                                    identity: id,
-                                    clusterNames,
-                                    logGroupArn,
-                                    tableArn,
-                                    tableStreamArn,
-                                    keyArn,
-                                    notificationTopicArn,
-                                    notificationTopicKeyArn: notificationTopicKeyArn === "" ? undefined : notificationTopicKeyArn,
-                                    deadLetterQueueArn,
-                                }),
-                            ),
-                        ),
+                        .all([publishing, dLogs.arn, table.streamArn, dDeadLetters.arn])
+                        .apply(([p, logGroupArn, tableStreamArn, deadLetterQueueArn]) => JSON.stringify(diagnosticsPolicy({ ...p, clusterNames, logGroupArn, tableStreamArn, deadLetterQueueArn }))),
                 },
                 parent,
             );

@@ -18,8 +18,8 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { mockClient } from "aws-sdk-client-mock";
 import { Deadline } from "../../components/triage/handler/diagnostics/budget";
-import { CloudWatchLogsInsights, controlPlaneLogGroup, MAX_ROWS, QueryContext, QueryRun, runQueries } from "../../components/triage/handler/diagnostics/insights";
-import { QueryDefinition } from "../../components/triage/handler/diagnostics/queries";
+import { CloudWatchLogsInsights, MAX_ROWS, QueryContext, QueryRun, runQueries } from "../../components/triage/handler/diagnostics/insights";
+import { controlPlaneLogGroup, QueryDefinition } from "../../components/triage/handler/diagnostics/queries";
 import { CheckResult } from "../../components/triage/handler/diagnostics/report";
 import { byId, NOW } from "./support";
 

@@ -16,7 +16,7 @@ import { DiagnosticsJob } from "../../components/triage/handler/diagnostics/job"
 import { RecordingOpsItemUpdates } from "../../components/triage/handler/diagnostics/opsItems";
 import { DIAGNOSTICS_PENDING, DIAGNOSTICS_RUN_CLAIM, diagnosticsWorkCaseId, MAX_DIAGNOSTICS_ATTEMPTS } from "../../components/triage/handler/diagnostics/request";
 import { RecordedDiagnostics } from "../../components/triage/handler/diagnostics/recorded";
-import { Dynalite, editAmp, harness, Harness, message, rawItem, replyTokens, START, startDynalite, streamRecord } from "../triage/support";
+import { ampEpisode, dynaliteForSuite, harness, Harness, message, rawItem, replyTokens, START, streamRecord } from "../triage/support";
 import { runnerDeps, scenario } from "./support";
 
 const CRASH = "prometheus:3f1c9a4be07d2e11";
@@ -25,12 +25,7 @@ const WHO = 'ip 203.0.113.7, user agent "Mozilla/5.0"';
 
 /** The crash-loop alert with another status and times (a new SNS message). */
 function crash(messageId: string, status: "firing" | "resolved", startsAt: string, endsAt?: string) {
-    return editAmp("amp/01-crashloop-firing.sns.json", messageId, (body) => {
-        body.status = status;
-        body.alerts[0].status = status;
-        body.alerts[0].startsAt = startsAt;
-        body.alerts[0].endsAt = endsAt ?? "0001-01-01T00:00:00.000Z";
-    });
+    return ampEpisode("amp/01-crashloop-firing.sns.json", messageId, status, startsAt, endsAt);
 }
 
 /** What triage owns on a case: diagnostics must leave it as it is. */
@@ -63,15 +58,7 @@ class ConflictingStore implements CaseStore {
 
 describe("diagnostics job and entry point on dynalite", function () {
     this.timeout(30_000);
-    let dynamo: Dynalite;
-
-    before(async () => {
-        dynamo = await startDynalite();
-    });
-
-    after(async () => {
-        await dynamo.close();
-    });
+    const dynamo = dynaliteForSuite();
 
     interface Rig {
         h: Harness;
@@ -82,7 +69,7 @@ describe("diagnostics job and entry point on dynalite", function () {
     }
 
     /** An engine that records requests (as deployed: the stream runs them) and a job over the same table. */
-    async function rig(fixture: string, options: { store?: (inner: CaseStore) => CaseStore; describeHook?: () => Promise<void>; notifier?: boolean } = {}): Promise<Rig> {
+    async function rig(fixture: string, options: { store?: (inner: CaseStore) => CaseStore; describeHook?: (h: Harness) => Promise<void>; notifier?: boolean } = {}): Promise<Rig> {
         const h = await harness(dynamo.endpoint, { diagnostics: { requested: async () => undefined } });
         const recorded = scenario(fixture);
         const followUps = new RecordingNotifier();
@@ -96,7 +83,7 @@ describe("diagnostics job and entry point on dynalite", function () {
                 ...deps,
                 clusters: {
                     describe: async (name) => {
-                        await options.describeHook?.();
+                        await options.describeHook?.(h);
                         return recorded.clusters.describe(name);
                     },
                 },
@@ -203,12 +190,10 @@ describe("diagnostics job and entry point on dynalite", function () {
     });
 
     it("the case changing during the run (the customer answers 'no impact'): the report is written over the new version, no stale follow-up, the answer kept", async () => {
-        const ref: { h?: Harness } = {};
         let changed = false;
         const r = await rig("crashloop", {
-            describeHook: async () => {
-                const h = ref.h;
-                if (!changed && h) {
+            describeHook: async (h) => {
+                if (!changed) {
                     changed = true;
                     h.clock.advance(30);
                     const { noImpact } = replyTokens(h.notifier.sent[0].body);
@@ -216,7 +201,6 @@ describe("diagnostics job and entry point on dynalite", function () {
                 }
             },
         });
-        ref.h = r.h;
         await r.h.engine.ingest(message("amp/01-crashloop-firing.sns.json"));
         const asked = await load(r.h, CRASH);
         assert.equal(await r.job.run(asked.caseId), "done");
@@ -232,12 +216,10 @@ describe("diagnostics job and entry point on dynalite", function () {
     });
 
     it("a superseded episode: its report is kept but not sent; the newer request stays pending and runs next", async () => {
-        const ref: { h?: Harness } = {};
         let refired = false;
         const r = await rig("crashloop", {
-            describeHook: async () => {
-                const h = ref.h;
-                if (!refired && h) {
+            describeHook: async (h) => {
+                if (!refired) {
                     refired = true;
                     // The customer says no impact, the alert resolves, and fires again after the flap cooldown.
                     const { noImpact } = replyTokens(h.notifier.sent[0].body);
@@ -248,7 +230,6 @@ describe("diagnostics job and entry point on dynalite", function () {
                 }
             },
         });
-        ref.h = r.h;
         await r.h.engine.ingest(message("amp/01-crashloop-firing.sns.json"));
         const caseId = caseIdFor(CRASH);
         assert.equal(await r.job.run(caseId), "done");

@@ -19,37 +19,14 @@ import { vigilTags } from "../../components/tags";
 import { matchesPattern } from "../account/eventPattern";
 import { streamRecord } from "../triage/support";
 import { MockRecorder, promiseOf, RecordedResource, setupMocks } from "../support/mocks";
+import { ACCOUNT, REGION, registered, SERVICE_ARGS as ARGS } from "../triage-service/support";
 
 type TriageModule = typeof import("../../components/triage");
 
-const ACCOUNT = "111122223333";
-const REGION = "eu-west-1";
 const CLUSTERS = ["payments-prod", "platform-staging"];
-const ARGS = {
-    alertTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:vigil-alerts-0328fb5`,
-    heartbeatTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:vigil-heartbeat-5d6e7f8`,
-    notificationTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:vigil-notifications-9b4162a`,
-    pipelineTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:vigil-pipeline-1c2d3e4`,
-    keyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f1e2d3c-4b5a-6978-8091-a2b3c4d5e6f7`,
-    logKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/9a8b7c6d-5e4f-3a2b-1c0d-e9f8a7b6c5d4`,
-    alarmNamePrefix: "vigil-pipeline-",
-};
 const DIAGNOSTICS_TAGS = { "vigil:activity": "diagnostic-commands", "vigil:responsible": "operator", "managed-by": "vigil" };
-
-/** Waits until every registration the component triggered has been answered by the mocks. */
-async function registered(recorder: MockRecorder, component: pulumi.ComponentResource & Record<string, any>): Promise<void> {
-    await promiseOf(component.urn);
-    for (const key of ["replyUrl", "tableName", "timerFunctionArn", "diagnosticsRoleArn", "diagnosticsFunctionArn"]) {
-        await promiseOf(component[key] as pulumi.Output<unknown>);
-    }
-    let last = -1;
-    let stable = 0;
-    while (stable < 5) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        stable = recorder.resources.length === last ? stable + 1 : 0;
-        last = recorder.resources.length;
-    }
-}
+/** The outputs that resolve once the service's resources, diagnostics included, are registered. */
+const OUTPUTS = ["replyUrl", "tableName", "timerFunctionArn", "diagnosticsRoleArn", "diagnosticsFunctionArn"];
 
 const json = (value: unknown): any => {
     assert.equal(typeof value, "string", "policy documents and filter patterns are JSON strings");
@@ -122,7 +99,7 @@ describe("TriageService with incident diagnostics (Pulumi mocks)", function () {
         triage = await import("../../components/triage");
         recorder.reset();
         plain = new triage.TriageService("dia", { ...ARGS, bundleDir });
-        await registered(recorder, plain);
+        await registered(recorder, plain, OUTPUTS);
         withoutDiagnostics = recorder.resources.filter((r) => r.custom);
         recorder.reset();
         service = new triage.TriageService(
@@ -139,7 +116,7 @@ describe("TriageService with incident diagnostics (Pulumi mocks)", function () {
                 ],
             },
         );
-        await registered(recorder, service);
+        await registered(recorder, service, OUTPUTS);
         resources = recorder.resources.filter((r) => r.custom);
     });
 
@@ -458,7 +435,7 @@ describe("TriageService with incident diagnostics (Pulumi mocks)", function () {
             notificationTopicKeyArn: customerKey,
             diagnostics: { clusterNames: ["payments-prod"], budgetSeconds: 600, namespace: "ops-monitoring", reservedConcurrency: 1 },
         });
-        await registered(recorder, custom);
+        await registered(recorder, custom, OUTPUTS);
         const f = recorder.named("custom-diagnostics", "aws:lambda/function:Function").inputs;
         assert.equal(f.timeout, 630);
         assert.ok(f.timeout <= 900, "within Lambda's 15 minutes");

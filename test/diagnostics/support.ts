@@ -12,7 +12,7 @@ import { caseIdFor, DEFAULT_SETTINGS } from "../../components/triage/handler/lif
 import { MemoryStore } from "../../components/triage/handler/memoryStore";
 import { Alert, CaseRecord } from "../../components/triage/handler/model";
 import { ManualClock, RecordingIncidents, RecordingNotifier, RecordingTimers } from "../../components/triage/handler/recording";
-import { CheckOutcome, CheckResult, DiagnosticsReport, reportOutcome } from "../../components/triage/handler/diagnostics/report";
+import { CheckOutcome, CheckResult, DiagnosticsReport, makeReport } from "../../components/triage/handler/diagnostics/report";
 import { parseMessage } from "../../components/triage/handler/normalize";
 import { parseQueryFiles } from "../../components/triage/handler/diagnostics/queries";
 import { queryTexts } from "../../components/triage/handler/diagnostics/querySource";
@@ -151,19 +151,6 @@ export function check(id: string, outcome: CheckOutcome, summary: string, lines:
 
 /** A report for `record` with these checks. */
 export function reportOf(record: CaseRecord, checks: CheckResult[], extra: Partial<DiagnosticsReport> = {}): DiagnosticsReport {
-    return {
-        version: 1,
-        episode: record.episode,
-        reason: record.state === "INCIDENT_OPEN" ? "incident" : "notification",
-        requestedAt: NOW,
-        startedAt: NOW,
-        finishedAt: "2024-05-01T12:00:07.000Z",
-        budgetSeconds: 60,
-        cluster: record.cluster,
-        level: record.alert?.level ?? "cluster",
-        outcome: reportOutcome(checks),
-        checks,
-        guidance: { ...(record.alert?.runbookUrl ? { runbookUrl: record.alert.runbookUrl } : {}), mitigations: [...(record.alert?.mitigations ?? [])] },
-        ...extra,
-    };
+    const request = { episode: record.episode, reason: record.state === "INCIDENT_OPEN" ? ("incident" as const) : ("notification" as const), requestedAt: NOW };
+    return { ...makeReport(request, { startedAt: NOW, finishedAt: "2024-05-01T12:00:07.000Z", budgetMs: 60_000, cluster: record.cluster }, record.alert, checks), ...extra };
 }

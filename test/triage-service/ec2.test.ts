@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { Ec2NodeDirectory } from "../../components/triage/handler/ec2";
-import { harness, LOCAL_AWS, message, startDynalite, Dynalite } from "../triage/support";
+import { dynaliteForSuite, harness, LOCAL_AWS, message } from "../triage/support";
 import { FakeAws, startFakeAws } from "./fakeAws";
 
 const MANAGED = "i-0a1b2c3d4e5f67890";
@@ -85,9 +85,7 @@ describe("EC2 node directory (deployed intake function)", function () {
     });
 
     describe("wired into the engine", () => {
-        let dynamo: Dynalite;
-        before(async () => (dynamo = await startDynalite()));
-        after(async () => dynamo.close());
+        const dynamo = dynaliteForSuite();
 
         it("an EC2 Spot interruption warning becomes a case of the node's cluster; a non-node's event opens none", async () => {
             const h = await harness(dynamo.endpoint, { nodes: new Ec2NodeDirectory(client) });

@@ -22,7 +22,7 @@ import {
     topicQueuePolicy,
 } from "../../components/triage/policies";
 import { wildcardProblems as reviewWildcards } from "../support/iamReview";
-import { createTable, dynamoClient, Dynalite, editAmp, IMPACT_TABLE, message, replyTokens, START, startDynalite } from "../triage/support";
+import { createTable, dynaliteForSuite, dynamoClient, editAmp, IMPACT_TABLE, message, replyTokens, START } from "../triage/support";
 
 const ID: AccountIdentity = { accountId: "111122223333", region: "eu-west-1", partition: "aws" };
 const ARN = {
@@ -268,10 +268,7 @@ describe("triage service policies", () => {
 
     describe("against the engine each function runs (dynalite)", function () {
         this.timeout(60_000);
-        let dynamo: Dynalite;
-
-        before(async () => (dynamo = await startDynalite()));
-        after(async () => dynamo.close());
+        const dynamo = dynaliteForSuite();
 
         /** The settings a deployed function reads from the environment the component gives it. */
         function deployedSettings(entry: EntryPoint, role: "intake" | "reply" | "timer") {

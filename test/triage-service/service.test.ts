@@ -15,34 +15,12 @@ import { matchesPattern } from "../account/eventPattern";
 import { streamRecord } from "../triage/support";
 import { physicalName } from "../../tools/offline/state";
 import { MockRecorder, promiseOf, RecordedResource, setupMocks } from "../support/mocks";
+import { ACCOUNT, registered, SERVICE_ARGS as ARGS } from "./support";
 
 type TriageModule = typeof import("../../components/triage");
 
-const ACCOUNT = "111122223333";
-const ARGS = {
-    alertTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:vigil-alerts-0328fb5`,
-    heartbeatTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:vigil-heartbeat-5d6e7f8`,
-    notificationTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:vigil-notifications-9b4162a`,
-    pipelineTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:vigil-pipeline-1c2d3e4`,
-    keyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0f1e2d3c-4b5a-6978-8091-a2b3c4d5e6f7`,
-    logKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/9a8b7c6d-5e4f-3a2b-1c0d-e9f8a7b6c5d4`,
-    alarmNamePrefix: "vigil-pipeline-",
-};
-
-/** Waits until every registration the component triggered has been answered by the mocks. */
-async function registered(recorder: MockRecorder, component: pulumi.ComponentResource & Record<string, any>): Promise<void> {
-    await promiseOf(component.urn);
-    for (const key of ["replyUrl", "intakeQueueArn", "tableName", "timerFunctionArn", "scheduleGroupName"]) {
-        await promiseOf(component[key] as pulumi.Output<unknown>);
-    }
-    let last = -1;
-    let stable = 0;
-    while (stable < 5) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        stable = recorder.resources.length === last ? stable + 1 : 0;
-        last = recorder.resources.length;
-    }
-}
+/** The outputs that resolve once the service's resources are registered. */
+const OUTPUTS = ["replyUrl", "intakeQueueArn", "tableName", "timerFunctionArn", "scheduleGroupName"];
 
 const json = (value: unknown): any => {
     assert.equal(typeof value, "string", "policy documents and payloads are JSON strings");
@@ -78,7 +56,7 @@ describe("TriageService (Pulumi mocks)", function () {
                 },
             ],
         });
-        await registered(recorder, service);
+        await registered(recorder, service, OUTPUTS);
         resources = recorder.resources.filter((r) => r.custom);
     });
 
@@ -543,7 +521,7 @@ describe("TriageService (Pulumi mocks)", function () {
             queueAgeAlarmSeconds: 600,
             tableDeletionProtection: false,
         });
-        await registered(recorder, custom);
+        await registered(recorder, custom, OUTPUTS);
         assert.equal(recorder.named("custom-sweep").inputs.scheduleExpression, "rate(1 hour)");
         assert.equal(recorder.named("custom-reply-follow-up").inputs.maximumRecordAgeInSeconds, 3600);
         assert.equal(recorder.named("custom-timer-logs").inputs.retentionInDays, 400);
@@ -560,7 +538,7 @@ describe("TriageService (Pulumi mocks)", function () {
         recorder.reset();
         const customerKey = "arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         const existing = new triage.TriageService("keyed", { ...ARGS, bundleDir, notificationTopicKeyArn: customerKey });
-        await registered(recorder, existing);
+        await registered(recorder, existing, OUTPUTS);
         for (const role of ["intake", "timer"]) {
             const statements = json(recorder.named(`keyed-${role}-permissions`).inputs.policy).Statement.filter((st: any) => st.Resource === customerKey);
             assert.deepEqual(statements, [

@@ -9,6 +9,7 @@
 import { Deadline } from "./budget";
 import {
     ago,
+    conditionBad,
     containerInTrouble,
     eventLines,
     eventTime,
@@ -283,10 +284,11 @@ async function checkWorkload(ctx: CheckContext, namespace: string, resource: Wor
         out.push(failed("workload-status", title, got));
     }
     out.push(await eventsCheck(ctx, "workload-events", `Events of ${title}`, namespace, `involvedObject.kind=${api.kind},involvedObject.name=${name}`));
-    const selector = workload && ["deployments", "statefulsets", "daemonsets", "jobs"].includes(resource) ? selectorOf(workload) : undefined;
+    const ownsPods = ["deployments", "statefulsets", "daemonsets", "jobs"].includes(resource);
+    const selector = workload && ownsPods ? selectorOf(workload) : undefined;
     if (selector) {
         out.push(...(await podsCheck(ctx, "workload-pods", `Pods of ${title}`, namespace, { labelSelector: selector }, "pod")));
-    } else if (workload && ["deployments", "statefulsets", "daemonsets", "jobs"].includes(resource)) {
+    } else if (workload && ownsPods) {
         out.push(notChecked("workload-pods", `Pods of ${title}`, "kubernetes", "skipped", "the workload selects its pods with expressions only; its pods were not listed"));
     }
     return out;
@@ -335,7 +337,7 @@ async function checkNode(ctx: CheckContext, ref: NodeRef): Promise<CheckResult[]
         const labels = node.metadata?.labels ?? {};
         const taints = (node.spec?.taints ?? []).map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join(", ");
         const info = node.status?.nodeInfo ?? {};
-        const bad = (node.status?.conditions ?? []).filter((c) => (c.type === "Ready" ? c.status !== "True" : c.status === "True"));
+        const bad = (node.status?.conditions ?? []).filter(conditionBad);
         const summary = bad.length
             ? `${bad.map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ""}`).join(", ")}${node.spec?.unschedulable ? "; cordoned" : ""}`
             : `Ready, no pressure${node.spec?.unschedulable ? "; cordoned" : ""}`;

@@ -3,6 +3,7 @@
 // gets every variable it requires.
 
 import { ConfigurationError } from "../config";
+import { DNS_LABEL } from "./queries";
 
 export interface DiagnosticsEnvVar {
     readonly name: string;
@@ -40,10 +41,10 @@ export interface DiagnosticsConfig {
 
 const TABLE = /^[A-Za-z0-9_.-]{3,255}$/;
 const TOPIC = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-// EKS cluster names: 1-100 characters, a letter or digit first, then letters, digits, - and _.
-const CLUSTER = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
-const NAMESPACE = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** EKS cluster names: 1-100 characters, a letter or digit first, then letters, digits, - and _. */
+export const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+/** AWS region names (`eu-west-1`, `us-gov-west-1`). */
+export const AWS_REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /**
  * Reads and checks the diagnostics function's configuration.
@@ -75,7 +76,7 @@ export function readDiagnosticsConfig(env: Readonly<Record<string, string | unde
         return Number(value);
     };
     const clusters = (get("DIAGNOSTICS_CLUSTERS") as string).split(",").map((c) => c.trim()).filter((c) => c !== "");
-    const bad = clusters.filter((c) => !CLUSTER.test(c));
+    const bad = clusters.filter((c) => !EKS_CLUSTER_NAME.test(c));
     if (clusters.length === 0 || bad.length > 0) {
         throw new ConfigurationError("DIAGNOSTICS_CLUSTERS", `is ${JSON.stringify(env.DIAGNOSTICS_CLUSTERS)}; expected comma-separated EKS cluster names${bad.length ? ` (not names: ${bad.join(", ")})` : ""}`);
     }
@@ -91,8 +92,8 @@ export function readDiagnosticsConfig(env: Readonly<Record<string, string | unde
         clusters: new Set(clusters),
         budgetSeconds,
         leaseSeconds,
-        vigilNamespace: matching("DIAGNOSTICS_NAMESPACE", NAMESPACE, "a namespace name (DNS-1123 label)"),
+        vigilNamespace: matching("DIAGNOSTICS_NAMESPACE", DNS_LABEL, "a namespace name (DNS-1123 label)"),
         retentionDays: integer("RETENTION_DAYS", get("RETENTION_DAYS") as string, 1, 3650),
-        region: matching("AWS_REGION", REGION, "an AWS region name"),
+        region: matching("AWS_REGION", AWS_REGION_NAME, "an AWS region name"),
     };
 }

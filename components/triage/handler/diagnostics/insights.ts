@@ -57,11 +57,6 @@ export class CloudWatchLogsInsights implements LogsInsights {
     }
 }
 
-/** The EKS log group of a cluster's control-plane logs. */
-export function controlPlaneLogGroup(cluster: string): string {
-    return `/aws/eks/${cluster}/cluster`;
-}
-
 /** The control-plane log type (DescribeCluster's logging types) each log stream prefix belongs to. */
 const STREAM_LOG_TYPE: Readonly<Record<(typeof CONTROL_PLANE_STREAMS)[number], string | undefined>> = {
     "kube-apiserver-audit": "audit",
@@ -73,12 +68,14 @@ const STREAM_LOG_TYPE: Readonly<Record<(typeof CONTROL_PLANE_STREAMS)[number], s
     "cloud-controller-manager": "api",
 };
 
+/** The stream prefixes, longest first: kube-apiserver-audit before kube-apiserver. */
+const STREAMS_LONGEST_FIRST = [...CONTROL_PLANE_STREAMS].sort((a, b) => b.length - a.length);
+
 /** The log types a query reads, from its @logStream filter. */
 export function logTypesOf(query: string): string[] {
     const types = new Set<string>();
     for (const m of query.matchAll(/@logStream\s+like\s+\/\^([a-z-]+)/g)) {
-        // Longest prefix first: kube-apiserver-audit before kube-apiserver.
-        const stream = [...CONTROL_PLANE_STREAMS].sort((a, b) => b.length - a.length).find((s) => m[1].startsWith(s));
+        const stream = STREAMS_LONGEST_FIRST.find((s) => m[1].startsWith(s));
         const type = stream ? STREAM_LOG_TYPE[stream] : undefined;
         if (type) {
             types.add(type);

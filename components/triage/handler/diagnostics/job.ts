@@ -16,7 +16,7 @@ import { notificationAttributes } from "../render";
 import { addSeconds, iso } from "../time";
 import { OpsItemUpdates } from "./opsItems";
 import { followUpNotification, opsItemDiagnostics } from "./render";
-import { boundReport, DiagnosticsReport, DiagnosticsRequestState, notChecked, reportOutcome } from "./report";
+import { boundReport, DiagnosticsReport, DiagnosticsRequestState, makeReport, notChecked } from "./report";
 import { DIAGNOSTICS_PENDING, DIAGNOSTICS_RUN_CLAIM, MAX_DIAGNOSTICS_ATTEMPTS, sameRequest } from "./request";
 import { runDiagnostics, RunnerDeps } from "./runner";
 
@@ -127,21 +127,9 @@ export class DiagnosticsJob {
 
     private emptyReport(record: CaseRecord, request: DiagnosticsRequestState, reason: string): DiagnosticsReport {
         const now = this.now();
-        const checks = [notChecked("diagnostics", "Diagnostics", "eks", "failed", reason)];
-        return {
-            version: 1,
-            episode: request.episode,
-            reason: request.reason,
-            requestedAt: request.requestedAt,
-            startedAt: now,
-            finishedAt: now,
-            budgetSeconds: Math.round(this.deps.runner.budgetMs / 1000),
-            cluster: record.cluster,
-            level: record.alert?.level ?? "cluster",
-            outcome: reportOutcome(checks),
-            checks,
-            guidance: { ...(record.alert?.runbookUrl ? { runbookUrl: record.alert.runbookUrl } : {}), mitigations: [...(record.alert?.mitigations ?? [])] },
-        };
+        return makeReport(request, { startedAt: now, finishedAt: now, budgetMs: this.deps.runner.budgetMs, cluster: record.cluster }, record.alert, [
+            notChecked("diagnostics", "Diagnostics", "eks", "failed", reason),
+        ]);
     }
 
     private givenUp(record: CaseRecord, request: DiagnosticsRequestState): DiagnosticsReport {

@@ -398,15 +398,20 @@ export function podListSummary(pods: readonly Pod[]): string {
     return `${pods.length} pod(s): ${ready} ready${pods.length - ready > 0 ? `, ${pods.length - ready} not ready${why ? ` (${why})` : ""}` : ""}`;
 }
 
+/** Whether a node condition is bad: Ready is not True, or a pressure condition is. */
+export function conditionBad(c: Condition): boolean {
+    return c.type === "Ready" ? c.status !== "True" : c.status === "True";
+}
+
 /** The node's conditions as lines, the bad ones marked. */
 export function nodeConditionLines(node: Node): string[] {
     return (node.status?.conditions ?? []).map((c) => {
-        const bad = c.type === "Ready" ? c.status !== "True" : c.status === "True";
+        const bad = conditionBad(c);
         return oneLine(`${bad ? "!" : " "} ${c.type ?? "?"}=${c.status ?? "?"}${c.reason ? ` (${c.reason})` : ""} since ${c.lastTransitionTime ?? "?"}${bad && c.message ? `: ${c.message}` : ""}`);
     });
 }
 
 /** True when the node is not Ready, under pressure, or cordoned. */
 export function nodeInTrouble(node: Node): boolean {
-    return node.spec?.unschedulable === true || (node.status?.conditions ?? []).some((c) => (c.type === "Ready" ? c.status !== "True" : c.status === "True"));
+    return node.spec?.unschedulable === true || (node.status?.conditions ?? []).some(conditionBad);
 }

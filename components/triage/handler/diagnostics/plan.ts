@@ -94,6 +94,11 @@ export function planDiagnostics(alert: Alert, vigilNamespace: string): Diagnosti
     if (namespace) {
         parameters.namespace = namespace;
     }
+    /** The whole cluster is checked instead of what the alert does not name. */
+    const clusterInstead = (id: string, title: string, reason: string) => {
+        kubernetes.push({ kind: "cluster" });
+        skipped.push({ id, title, reason });
+    };
     switch (alert.level) {
         case "pod": {
             const pod = valid("pod", a.pod) ? a.pod : undefined;
@@ -108,8 +113,7 @@ export function planDiagnostics(alert: Alert, vigilNamespace: string): Diagnosti
                 kubernetes.push({ kind: "namespace", namespace });
                 skipped.push({ id: "pod-status", title: "Pod status", reason: "the alert names no valid pod (label pod)" });
             } else {
-                kubernetes.push({ kind: "cluster" });
-                skipped.push({ id: "pod-status", title: "Pod status", reason: "the alert names no namespace and pod (labels namespace, pod)" });
+                clusterInstead("pod-status", "Pod status", "the alert names no namespace and pod (labels namespace, pod)");
             }
             break;
         }
@@ -125,8 +129,7 @@ export function planDiagnostics(alert: Alert, vigilNamespace: string): Diagnosti
                     skipped.push({ id: "workload-status", title: "Workload status", reason: `the ${workload.label} label ${JSON.stringify(workload.name)} is not a valid object name` });
                 }
             } else {
-                kubernetes.push({ kind: "cluster" });
-                skipped.push({ id: "workload-status", title: "Workload status", reason: "the alert names no namespace (label namespace)" });
+                clusterInstead("workload-status", "Workload status", "the alert names no namespace (label namespace)");
             }
             break;
         }
@@ -138,8 +141,7 @@ export function planDiagnostics(alert: Alert, vigilNamespace: string): Diagnosti
                     parameters.node = node.name;
                 }
             } else {
-                kubernetes.push({ kind: "cluster" });
-                skipped.push({ id: "node-status", title: "Node status", reason: "the alert names no node (labels node or instance, or an EC2 instance)" });
+                clusterInstead("node-status", "Node status", "the alert names no node (labels node or instance, or an EC2 instance)");
             }
             break;
         }

@@ -7,32 +7,42 @@ import * as yaml from "js-yaml";
 import { LEVELS, Level } from "../model";
 import { isObject } from "../text";
 
+/** A DNS-1123 label: namespaces and containers are named so. */
+export const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A DNS-1123 subdomain: pods, nodes and most other objects are named so. */
+export const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+
 /**
  * What a query may refer to, as `{{name}}`, and how a value is checked before it is quoted into
  * the query. Values come from alert labels: only Kubernetes names pass, so nothing an alert
  * carries can change a query's meaning.
  */
 export const QUERY_PARAMETERS = {
-    /** The alert's namespace (DNS-1123 label). */
-    namespace: /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/,
-    /** The pod (DNS-1123 subdomain). */
-    pod: /^(?=.{1,253}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/,
-    /** The container (DNS-1123 label). */
-    container: /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/,
-    /** The node (DNS-1123 subdomain). */
-    node: /^(?=.{1,253}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/,
-    /** The workload object's name (DNS-1123 subdomain). */
-    workload: /^(?=.{1,253}$)[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/,
+    /** The alert's namespace. */
+    namespace: DNS_LABEL,
+    /** The pod. */
+    pod: DNS_SUBDOMAIN,
+    /** The container. */
+    container: DNS_LABEL,
+    /** The node. */
+    node: DNS_SUBDOMAIN,
+    /** The workload object's name. */
+    workload: DNS_SUBDOMAIN,
     /** The workload object's resource, as the audit log's objectRef.resource names it. */
     workloadResource: /^(?:deployments|statefulsets|daemonsets|jobs|cronjobs|horizontalpodautoscalers|persistentvolumeclaims)$/,
     /** Vigil's own namespace in the cluster. */
-    vigilNamespace: /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/,
+    vigilNamespace: DNS_LABEL,
 } as const;
 
 export type QueryParameter = keyof typeof QUERY_PARAMETERS;
 export const QUERY_PARAMETER_NAMES = Object.keys(QUERY_PARAMETERS) as QueryParameter[];
 
-/** Log streams of the EKS control-plane log group (`/aws/eks/<cluster>/cluster`), by prefix. */
+/** The EKS log group of a cluster's control-plane logs (the only group the queries run on). */
+export function controlPlaneLogGroup(cluster: string): string {
+    return `/aws/eks/${cluster}/cluster`;
+}
+
+/** Log streams of the EKS control-plane log group (controlPlaneLogGroup), by prefix. */
 export const CONTROL_PLANE_STREAMS = ["kube-apiserver-audit", "kube-apiserver", "authenticator", "kube-controller-manager", "kube-scheduler", "cloud-controller-manager"] as const;
 
 /** StartQuery takes at most 10,000 characters of query. */

@@ -1,8 +1,8 @@
 // Where the diagnostics function gets its Logs Insights query files. The bundle embeds
 // rules/diagnostics/*.yaml at build time (esbuild `define: { [QUERY_FILES_DEFINE]:
 // JSON.stringify(JSON.stringify(texts)) }`: a string of JSON, texts by file name, so that esbuild
-// folds the check below and drops the file reads); unbundled (ts-node, tests, replay) the files
-// are read from the repository.
+// folds the check below and drops the file reads); unbundled (ts-node, tests, replay, and the
+// bundle's own build) the files are read from the repository.
 
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -2,7 +2,7 @@
 // The full report is kept on the case record (bounded to fit the item); the follow-up notification
 // and the OpsItem get renderings of it within their own limits (render.ts). Runtime code only.
 
-import type { Level } from "../model";
+import type { Alert, Level } from "../model";
 
 /**
  * What came of one check:
@@ -78,6 +78,32 @@ export function reportOutcome(checks: readonly CheckResult[]): DiagnosticsReport
         return checks.some((c) => c.outcome === "skipped") ? "partial" : "complete";
     }
     return ran.some((c) => c.outcome === "ok" || c.outcome === "found") ? "partial" : "failed";
+}
+
+/**
+ * The report of a run for `request`: when and on which cluster it ran, its checks and their
+ * overall outcome, and the alert's own guidance (none without an alert).
+ */
+export function makeReport(
+    request: Pick<DiagnosticsRequestState, "episode" | "reason" | "requestedAt">,
+    run: { readonly startedAt: string; readonly finishedAt: string; readonly budgetMs: number; readonly cluster: string },
+    alert: Pick<Alert, "level" | "runbookUrl" | "mitigations"> | undefined,
+    checks: readonly CheckResult[],
+): DiagnosticsReport {
+    return {
+        version: 1,
+        episode: request.episode,
+        reason: request.reason,
+        requestedAt: request.requestedAt,
+        startedAt: run.startedAt,
+        finishedAt: run.finishedAt,
+        budgetSeconds: Math.round(run.budgetMs / 1000),
+        cluster: run.cluster,
+        level: alert?.level ?? "cluster",
+        outcome: reportOutcome(checks),
+        checks,
+        guidance: { ...(alert?.runbookUrl ? { runbookUrl: alert.runbookUrl } : {}), mitigations: [...(alert?.mitigations ?? [])] },
+    };
 }
 
 /** A check that could not run, with the reason. */

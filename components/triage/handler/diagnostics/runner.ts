@@ -6,11 +6,11 @@ import type { Alert, Level } from "../model";
 import { Deadline } from "./budget";
 import { runKubernetesCheck } from "./checks";
 import { ClusterDirectory, ClusterInfo } from "./eks";
-import { controlPlaneLogGroup, LogsInsights, runQueries } from "./insights";
+import { LogsInsights, runQueries } from "./insights";
 import { KubernetesApi, oneLine } from "./kubernetes";
 import { planDiagnostics } from "./plan";
-import { QueryFile, queriesFor } from "./queries";
-import { CheckResult, DiagnosticsReason, DiagnosticsReport, notChecked, reportOutcome } from "./report";
+import { controlPlaneLogGroup, QueryFile, queriesFor } from "./queries";
+import { CheckResult, DiagnosticsReason, DiagnosticsReport, makeReport, notChecked } from "./report";
 
 export interface RunnerDeps {
     readonly clusters: ClusterDirectory;
@@ -59,18 +59,7 @@ export async function runDiagnostics(input: RunInput, deps: RunnerDeps): Promise
     const deadline = Deadline.in(deps.budgetMs);
     const startedAt = deps.now();
     const { alert } = input;
-    const base = {
-        version: 1 as const,
-        episode: input.episode,
-        reason: input.reason,
-        requestedAt: input.requestedAt,
-        startedAt,
-        budgetSeconds: Math.round(deps.budgetMs / 1000),
-        cluster: input.cluster,
-        level: alert.level,
-        guidance: { ...(alert.runbookUrl ? { runbookUrl: alert.runbookUrl } : {}), mitigations: [...alert.mitigations] },
-    };
-    const finish = (checks: CheckResult[]): DiagnosticsReport => ({ ...base, finishedAt: deps.now(), outcome: reportOutcome(checks), checks });
+    const finish = (checks: CheckResult[]): DiagnosticsReport => makeReport(input, { startedAt, finishedAt: deps.now(), budgetMs: deps.budgetMs, cluster: input.cluster }, alert, checks);
 
     if (input.cluster === "") {
         return finish([notChecked("cluster", "Cluster", "eks", "skipped", "the alert names no EKS cluster, so there is nothing to inspect")]);

@@ -6,6 +6,7 @@
 
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { AWS_REGION_NAME } from "./config";
 
 export const TOKEN_PREFIX = "k8s-aws-v1.";
 export const CLUSTER_ID_HEADER = "x-k8s-aws-id";
@@ -20,7 +21,7 @@ export interface Credentials {
 
 /** The regional STS endpoint host (`sts.<region>.amazonaws.com`, `.amazonaws.com.cn` in China). */
 export function stsHost(region: string): string {
-    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    if (!AWS_REGION_NAME.test(region)) {
         throw new Error(`cannot build an EKS token for region ${JSON.stringify(region)}: not an AWS region name`);
     }
     return `sts.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
