@@ -18,6 +18,17 @@ export const CHARTS = {
     kubeStateMetrics: { chart: "kube-state-metrics", version: "7.0.1" },
 } as const;
 
+/** The keys all three charts' helpers render (`app.kubernetes.io/*` and `helm.sh/chart`). */
+const COMMON_CHART_LABELS: readonly string[] = [
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/managed-by",
+    "helm.sh/chart",
+];
+
 /**
  * Label keys each chart renders itself, on every object or on its pods. Chart values must never set
  * one: the charts append user labels after their own, so the rendered YAML would hold the key twice
@@ -41,35 +52,10 @@ export const CHARTS = {
  *   `kube-state-metrics.selectorLabels` (name, instance), on the Deployment and its pods.
  */
 export const CHART_OWNED_LABELS: Readonly<Record<keyof typeof CHARTS, readonly string[]>> = {
-    prometheus: [
-        "app.kubernetes.io/name",
-        "app.kubernetes.io/instance",
-        "app.kubernetes.io/component",
-        "app.kubernetes.io/version",
-        "app.kubernetes.io/part-of",
-        "app.kubernetes.io/managed-by",
-        "helm.sh/chart",
-    ],
-    nodeExporter: [
-        "app.kubernetes.io/name",
-        "app.kubernetes.io/instance",
-        "app.kubernetes.io/component",
-        "app.kubernetes.io/version",
-        "app.kubernetes.io/part-of",
-        "app.kubernetes.io/managed-by",
-        "helm.sh/chart",
-        "release",
-    ],
-    kubeStateMetrics: [
-        "app.kubernetes.io/name",
-        "app.kubernetes.io/instance",
-        "app.kubernetes.io/component",
-        "app.kubernetes.io/version",
-        "app.kubernetes.io/part-of",
-        "app.kubernetes.io/managed-by",
-        "helm.sh/chart",
-        "release",
-    ],
+    prometheus: COMMON_CHART_LABELS,
+    // Both render `release` too (releaseLabel).
+    nodeExporter: [...COMMON_CHART_LABELS, "release"],
+    kubeStateMetrics: [...COMMON_CHART_LABELS, "release"],
 };
 
 /**

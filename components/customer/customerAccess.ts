@@ -165,101 +165,58 @@ export class CustomerAccess extends pulumi.ComponentResource {
         const partition = aws.getPartitionOutput({}, { parent: this }).partition;
         const rbacTags = vigilTags("cluster-access-rbac", "customer");
 
-        const entry = new aws.eks.AccessEntry(
-            `${name}-operator`,
-            {
-                clusterName: args.clusterName,
-                principalArn: args.operatorRoleArn,
-                type: "STANDARD",
-                kubernetesGroups: args.kubernetesProvider ? [OPERATOR_GROUP] : undefined,
-                tags: rbacTags,
-            },
-            { parent: this },
-        );
-        // An association needs its access entry to exist first.
-        const afterEntry = { parent: this, dependsOn: [entry] };
-        new aws.eks.AccessPolicyAssociation(
-            `${name}-operator-view`,
-            {
-                clusterName: args.clusterName,
-                principalArn: entry.principalArn,
-                policyArn: partition.apply((p) => accessPolicyArn(p, ACCESS_POLICIES.view)),
-                accessScope: { type: "cluster" },
-            },
-            afterEntry,
-        );
-        new aws.eks.AccessPolicyAssociation(
-            `${name}-operator-namespace-${namespaceAccess}`,
-            {
-                clusterName: args.clusterName,
-                principalArn: entry.principalArn,
-                policyArn: partition.apply((p) => accessPolicyArn(p, ACCESS_POLICIES[namespaceAccess])),
-                accessScope: { type: "namespace", namespaces: [namespace] },
-            },
-            afterEntry,
-        );
-
-        if (args.kubernetesProvider) {
-            const k8sOpts = { parent: this, provider: args.kubernetesProvider };
-            const labels = vigilLabels("cluster-access-rbac", "operator-access", "customer");
-            const role = new k8s.rbac.v1.ClusterRole(
-                `${name}-operator`,
-                { metadata: { name: OPERATOR_CLUSTER_ROLE, labels }, rules: k8sRules(operatorClusterRules(namespace)) },
-                k8sOpts,
-            );
-            new k8s.rbac.v1.ClusterRoleBinding(
-                `${name}-operator`,
-                {
-                    metadata: { name: OPERATOR_CLUSTER_ROLE, labels },
-                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
-                    subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: OPERATOR_GROUP }],
-                },
-                k8sOpts,
-            );
-        }
-
-        let diagnosticsEntry: aws.eks.AccessEntry | undefined;
-        if (args.diagnosticsRoleArn !== undefined) {
-            diagnosticsEntry = new aws.eks.AccessEntry(
-                `${name}-diagnostics`,
+        // An access entry, and with a Kubernetes provider its group in the cluster.
+        const accessEntry = (id: string, principalArn: pulumi.Input<string>, group: string) =>
+            new aws.eks.AccessEntry(
+                id,
                 {
                     clusterName: args.clusterName,
-                    principalArn: args.diagnosticsRoleArn,
+                    principalArn,
                     type: "STANDARD",
-                    kubernetesGroups: args.kubernetesProvider ? [DIAGNOSTICS_GROUP] : undefined,
+                    kubernetesGroups: args.kubernetesProvider ? [group] : undefined,
                     tags: rbacTags,
                 },
                 { parent: this },
             );
+        // An EKS access policy for an entry's principal, over the cluster or one namespace.
+        const associate = (id: string, entry: aws.eks.AccessEntry, policy: string, accessScope: aws.types.input.eks.AccessPolicyAssociationAccessScope) =>
+            new aws.eks.AccessPolicyAssociation(
+                id,
+                { clusterName: args.clusterName, principalArn: entry.principalArn, policyArn: partition.apply((p) => accessPolicyArn(p, policy)), accessScope },
+                // An association needs its access entry to exist first.
+                { parent: this, dependsOn: [entry] },
+            );
+        // A ClusterRole with these rules, bound to a Kubernetes group (both named `roleName`).
+        const groupClusterRole = (id: string, provider: k8s.Provider, roleName: string, group: string, rules: PolicyRule[], labels: Record<string, string>) => {
+            const k8sOpts = { parent: this, provider };
+            const role = new k8s.rbac.v1.ClusterRole(id, { metadata: { name: roleName, labels }, rules: k8sRules(rules) }, k8sOpts);
+            new k8s.rbac.v1.ClusterRoleBinding(
+                id,
+                {
+                    metadata: { name: roleName, labels },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+                    subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: group }],
+                },
+                k8sOpts,
+            );
+        };
+
+        const entry = accessEntry(`${name}-operator`, args.operatorRoleArn, OPERATOR_GROUP);
+        associate(`${name}-operator-view`, entry, ACCESS_POLICIES.view, { type: "cluster" });
+        associate(`${name}-operator-namespace-${namespaceAccess}`, entry, ACCESS_POLICIES[namespaceAccess], { type: "namespace", namespaces: [namespace] });
+        if (args.kubernetesProvider) {
+            const labels = vigilLabels("cluster-access-rbac", "operator-access", "customer");
+            groupClusterRole(`${name}-operator`, args.kubernetesProvider, OPERATOR_CLUSTER_ROLE, OPERATOR_GROUP, operatorClusterRules(namespace), labels);
+        }
+
+        let diagnosticsEntry: aws.eks.AccessEntry | undefined;
+        if (args.diagnosticsRoleArn !== undefined) {
+            diagnosticsEntry = accessEntry(`${name}-diagnostics`, args.diagnosticsRoleArn, DIAGNOSTICS_GROUP);
             if (args.kubernetesProvider) {
-                const k8sOpts = { parent: this, provider: args.kubernetesProvider };
                 const labels = vigilLabels("cluster-access-rbac", "diagnostics-access", "customer");
-                const role = new k8s.rbac.v1.ClusterRole(
-                    `${name}-diagnostics`,
-                    { metadata: { name: DIAGNOSTICS_CLUSTER_ROLE, labels }, rules: k8sRules(diagnosticsClusterRules()) },
-                    k8sOpts,
-                );
-                new k8s.rbac.v1.ClusterRoleBinding(
-                    `${name}-diagnostics`,
-                    {
-                        metadata: { name: DIAGNOSTICS_CLUSTER_ROLE, labels },
-                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
-                        subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: DIAGNOSTICS_GROUP }],
-                    },
-                    k8sOpts,
-                );
+                groupClusterRole(`${name}-diagnostics`, args.kubernetesProvider, DIAGNOSTICS_CLUSTER_ROLE, DIAGNOSTICS_GROUP, diagnosticsClusterRules(), labels);
             } else {
-                new aws.eks.AccessPolicyAssociation(
-                    `${name}-diagnostics-view`,
-                    {
-                        clusterName: args.clusterName,
-                        principalArn: diagnosticsEntry.principalArn,
-                        policyArn: partition.apply((p) => accessPolicyArn(p, ACCESS_POLICIES.view)),
-                        accessScope: { type: "cluster" },
-                    },
-                    // An association needs its access entry to exist first.
-                    { parent: this, dependsOn: [diagnosticsEntry] },
-                );
+                associate(`${name}-diagnostics-view`, diagnosticsEntry, ACCESS_POLICIES.view, { type: "cluster" });
             }
         }
 

@@ -267,7 +267,6 @@ describe("alert manager definition (C1, C2)", function () {
         let amPort = 0;
         let log = "";
 
-
         async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
             const deadline = Date.now() + timeoutMs;
             while (Date.now() < deadline) {

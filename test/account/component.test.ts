@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import type * as pulumi from "@pulumi/pulumi";
+import { SNS_TOPIC_POLICY_ACTIONS as TOPIC_ACTIONS } from "../../components/account/policies";
 import { ACTIVITIES } from "../../components/tags";
 import { MockRecorder, promiseOf, RecordedResource, setupMocks } from "../support/mocks";
 
@@ -16,20 +17,6 @@ const DETECTOR = "4ab2c1f0e9d8c7b6a5f4e3d2c1b0a9f8";
 const NOW = new Date("2024-05-01T00:00:00Z");
 const TRIAGE_INTAKE = `arn:aws:sqs:${REGION}:${ACCOUNT}:vigil-triage-intake-1234567`;
 const TRIAGE_DLQ = `arn:aws:sqs:${REGION}:${ACCOUNT}:vigil-triage-dlq-89abcde`;
-/** Every action an SNS topic policy can name (SNS developer guide, "Valid Amazon SNS policy actions"). */
-const TOPIC_ACTIONS = [
-    "sns:AddPermission",
-    "sns:DeleteTopic",
-    "sns:GetDataProtectionPolicy",
-    "sns:GetTopicAttributes",
-    "sns:ListSubscriptionsByTopic",
-    "sns:ListTagsForResource",
-    "sns:Publish",
-    "sns:PutDataProtectionPolicy",
-    "sns:RemovePermission",
-    "sns:SetTopicAttributes",
-    "sns:Subscribe",
-];
 
 /** Resource types that take AWS tags (all of them must carry Vigil's). */
 const TAGGABLE = new Set([

@@ -191,7 +191,6 @@ function families(exposition: string): Set<string> {
     return names;
 }
 
-
 async function scrape(url: string, log: () => string, timeoutMs = 20_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let last = "";

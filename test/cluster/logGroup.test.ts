@@ -1,6 +1,4 @@
 import * as assert from "node:assert/strict";
-import Module from "node:module";
-import * as path from "node:path";
 import {
     AssociateKmsKeyCommand,
     CloudWatchLogsClient,
@@ -28,6 +26,7 @@ import {
 } from "../../components/cluster/logGroup";
 import { vigilTags } from "../../components/tags";
 import { setupMocks } from "../support/mocks";
+import { loadSerializedProvider } from "./serializedProvider";
 
 const NAME = "/aws/eks/payments-prod/cluster";
 const ARN = "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/eks/payments-prod/cluster";
@@ -215,12 +214,7 @@ describe("adoptable log group: the serialized dynamic provider", function () {
         );
 
         // Load the serialized text the way the dynamic provider host does, next to our node_modules.
-        const file = path.join(__dirname, "..", "..", "components", "cluster", "__serialized_log_group_provider.js");
-        const mod = new Module(file);
-        mod.filename = file;
-        mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
-        (mod as unknown as { _compile(code: string, filename: string): void })._compile(String(registered.inputs.__provider), file);
-        const provider = (mod.exports as { handler: () => ReturnType<typeof logGroupProvider> }).handler();
+        const provider = loadSerializedProvider<ReturnType<typeof logGroupProvider>>(registered.inputs.__provider, "__serialized_log_group_provider.js");
 
         const check = await provider.check?.({} as never, { ...inputs, retentionInDays: 42 });
         assert.deepEqual(check?.failures?.map((f) => f.property), ["retentionInDays"], "the serialized check carries the retention list and patterns");

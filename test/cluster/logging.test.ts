@@ -1,6 +1,4 @@
 import * as assert from "node:assert/strict";
-import Module from "node:module";
-import * as path from "node:path";
 import {
     DescribeClusterCommand,
     DescribeUpdateCommand,
@@ -22,6 +20,7 @@ import {
     waitForUpdate,
 } from "../../components/cluster/logging";
 import { setupMocks } from "../support/mocks";
+import { loadSerializedProvider } from "./serializedProvider";
 
 const ALL = [...CONTROL_PLANE_LOG_TYPES];
 const cluster = (status: Cluster["status"], enabled: string[], disabled: string[] = []): Cluster => ({
@@ -175,12 +174,7 @@ describe("control-plane logging: the serialized dynamic provider", function () {
         assert.deepEqual(registered.inputs.enabledLogTypes, ALL);
 
         // Load the serialized text the way the dynamic provider host does, next to our node_modules.
-        const file = path.join(__dirname, "..", "..", "components", "cluster", "__serialized_provider.js");
-        const mod = new Module(file);
-        mod.filename = file;
-        mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
-        (mod as unknown as { _compile(code: string, filename: string): void })._compile(String(registered.inputs.__provider), file);
-        const provider = (mod.exports as { handler: () => ReturnType<typeof controlPlaneLoggingProvider> }).handler();
+        const provider = loadSerializedProvider<ReturnType<typeof controlPlaneLoggingProvider>>(registered.inputs.__provider, "__serialized_provider.js");
 
         eks.on(DescribeClusterCommand).resolves({ cluster: cluster("ACTIVE", ["api"]) });
         eks.on(UpdateClusterConfigCommand).resolves({ update: { id: "u9" } });

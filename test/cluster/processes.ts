@@ -6,7 +6,6 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { parser } from "@prometheus-io/lezer-promql";
 
-
 /** A child process with its combined output. */
 export interface Running {
     readonly child: ChildProcess;

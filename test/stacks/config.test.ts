@@ -1,18 +1,23 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { ConfigError, formatDuration, parseConfig, parseDuration } from "../../stacks/config";
 import { cli } from "../../tools/plan";
-import { loadProject, loadStackConfig } from "../../tools/offline/stackConfig";
+import { loadProject, loadStackConfig, Project } from "../../tools/offline/stackConfig";
+import { EXAMPLE, writeStackVariant } from "./variant";
 
-const STACKS = path.join(__dirname, "..", "..", "stacks");
-const EXAMPLE = path.join(STACKS, "Pulumi.example.yaml");
+let cachedProject: Project | undefined;
+/** Pulumi.yaml, read once. */
+const project = (): Project => (cachedProject ??= loadProject());
 
 /** The example stack's values merged with Pulumi.yaml's defaults, as the CLI hands them over. */
 function exampleValues(): Record<string, string> {
-    return loadStackConfig(EXAMPLE, loadProject()).values;
+    return loadStackConfig(EXAMPLE, project()).values;
+}
+
+/** The type Pulumi.yaml declares for a `vigil:` key (undefined for an undeclared key). */
+function declaredType(key: string): string | undefined {
+    return project().config[key.replace(/^vigil:/, "")]?.type;
 }
 
 /**
@@ -21,7 +26,7 @@ function exampleValues(): Record<string, string> {
  * text stays a string (which the CLI's schema check then rejects).
  */
 function stackFileValue(key: string, raw: string): unknown {
-    const declared = loadProject().config[key.replace(/^vigil:/, "")]?.type;
+    const declared = declaredType(key);
     if (declared === "array") {
         try {
             return JSON.parse(raw);
@@ -40,7 +45,7 @@ function stackFileValue(key: string, raw: string): unknown {
 
 /** Whether a stack file value has the type Pulumi.yaml declares for its key (undeclared keys pass). */
 function hasDeclaredType(key: string, value: unknown): boolean {
-    switch (loadProject().config[key.replace(/^vigil:/, "")]?.type) {
+    switch (declaredType(key)) {
         case "array":
             return Array.isArray(value);
         case "integer":
@@ -72,13 +77,7 @@ async function planWith(change: Record<string, unknown>): Promise<{ code: number
 
 /** Writes the example stack with `change` applied, and its account description, into a fresh folder. */
 function writeVariant(change: Record<string, unknown>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-config-plan-"));
-    const doc = yaml.load(fs.readFileSync(EXAMPLE, "utf8")) as { config: Record<string, unknown> };
-    Object.assign(doc.config, change);
-    const file = path.join(dir, "Pulumi.bad.yaml");
-    fs.writeFileSync(file, yaml.dump(doc));
-    fs.copyFileSync(path.join(STACKS, "example.account.yaml"), path.join(dir, "bad.account.yaml"));
-    return file;
+    return writeStackVariant("bad", (config) => Object.assign(config, change));
 }
 
 function escapeRegExp(text: string): string {
@@ -126,7 +125,7 @@ describe("stack configuration", () => {
             },
         });
         parseConfig(raw);
-        const declared = Object.keys(loadProject().config).map((k) => `vigil:${k}`);
+        const declared = Object.keys(project().config).map((k) => `vigil:${k}`);
         assert.deepEqual([...reads].filter((k) => k.startsWith("vigil:")).sort(), declared.sort());
         // Listing the keys (for the unknown-key check) is not reading them: aws:region is present but never read.
         assert.ok("aws:region" in exampleValues() && !reads.has("aws:region"), "the recorder tells reads from presence");
@@ -190,7 +189,7 @@ describe("stack configuration", () => {
             // The plan's configuration stage without running the program (one program run per process).
             const file = writeVariant({});
             try {
-                assert.deepEqual(parseConfig(loadStackConfig(file, loadProject()).values), parseConfig(exampleValues()));
+                assert.deepEqual(parseConfig(loadStackConfig(file, project()).values), parseConfig(exampleValues()));
             } finally {
                 fs.rmSync(path.dirname(file), { recursive: true, force: true });
             }

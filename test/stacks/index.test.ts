@@ -1,16 +1,13 @@
 // The stack program (stacks/index.ts), run the way `npm run plan` runs it: its outputs, the warning
 // about an unsubscribed pipeline topic, and what it wires between the components (the triage
-// queues on the pipeline dashboard). Each run is a child process: Pulumi's runtime state is global.
+// queues on the pipeline dashboard). Each run is a child process, as `tools/plan.ts` in-process cannot
+// serve here: Pulumi's runtime state is global, and the warning goes to the process's stderr.
 
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
-import { REPO_ROOT, runScript } from "../support/cli";
-
-const EXAMPLE = path.join(REPO_ROOT, "stacks", "Pulumi.example.yaml");
-const EXAMPLE_ACCOUNT = path.join(REPO_ROOT, "stacks", "example.account.yaml");
+import { runScript } from "../support/cli";
+import { writeStackVariant } from "./variant";
 
 interface Planned {
     readonly type: string;
@@ -27,13 +24,8 @@ interface PlanRun {
 
 /** Plans the example stack with `change` applied to its configuration. */
 async function plan(name: string, change: (config: Record<string, unknown>) => void): Promise<PlanRun> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-stack-"));
-    const doc = yaml.load(fs.readFileSync(EXAMPLE, "utf8")) as { config: Record<string, unknown> };
-    change(doc.config);
-    const file = path.join(dir, `Pulumi.${name}.yaml`);
-    fs.writeFileSync(file, yaml.dump(doc));
-    fs.copyFileSync(EXAMPLE_ACCOUNT, path.join(dir, `${name}.account.yaml`));
-    const out = path.join(dir, "out");
+    const file = writeStackVariant(name, change);
+    const out = path.join(path.dirname(file), "out");
     const result = await runScript("plan.ts", ["--config", file, "--out", out]);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     const section = result.stdout.split(/^Outputs:$/m)[1]?.split(/^\s*$/m)[0] ?? "";
