@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { alarmMetrics, alarmWindowSeconds, METRIC_ALARM } from "../lib/alarms";
+import { alarmWindowSeconds, heartbeatAlarms, METRIC_ALARM } from "../lib/alarms";
 import { pipelines } from "../lib/pipeline";
 import { strings } from "../lib/policy";
 import { arnName, describe, durationSeconds, vigilResources } from "../lib/resources";
@@ -22,9 +22,7 @@ export const cloudwatchHeartbeatAlarm: StackValidationPolicy = {
             const forbidden = new Set([...p.alertTopics, ...p.heartbeatTopics]);
             for (const topic of p.heartbeatTopics) {
                 const name = arnName(topic);
-                const watching = alarms.filter((a) =>
-                    alarmMetrics(a).some((m) => m.namespace === "AWS/SNS" && m.metricName === "NumberOfMessagesPublished" && m.dimensions.TopicName === name),
-                );
+                const watching = heartbeatAlarms(alarms, [topic]);
                 if (watching.length === 0) {
                     report(`The heartbeat topic ${topic} has no CloudWatch alarm on AWS/SNS NumberOfMessagesPublished (TopicName ${name}); without it a silent pipeline goes unnoticed.`, p.definitionResource.urn);
                     continue;

@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { isLogGroup, LOG_GROUPS } from "../lib/logGroups";
-import { describe, requireVigil } from "../lib/resources";
+import { forVigilResources } from "../lib/policy";
+import { describe } from "../lib/resources";
 
 export const cloudwatchLogEncrypted: ResourceValidationPolicy = {
     name: "vigil-cloudwatch-log-encrypted",
@@ -9,15 +10,10 @@ export const cloudwatchLogEncrypted: ResourceValidationPolicy = {
     severity: "medium",
     tags: ["checkov:CKV_AWS_158", "avd:AVD-AWS-0017"],
     remediationSteps: "Set kmsKeyId to the log key (AccountMonitoring's logKeyArn).",
-    validateResource: (args, report) => {
-        // The dynamic resource that creates or adopts a control-plane log group is held to the same rule.
-        if (!isLogGroup(args.type, args.props)) {
-            args.notApplicable(`applies to ${LOG_GROUPS}`);
-        }
-        requireVigil(args);
-        const kmsKeyId = args.props.kmsKeyId;
-        if (typeof kmsKeyId !== "string" || kmsKeyId === "") {
+    // The dynamic resource that creates or adopts a control-plane log group is held to the same rule.
+    validateResource: forVigilResources(isLogGroup, LOG_GROUPS, (props, args, report) => {
+        if (typeof props.kmsKeyId !== "string" || props.kmsKeyId === "") {
             report(`The log group ${describe(args)} must be encrypted: set kmsKeyId to a customer-managed KMS key whose policy admits logs.<region>.amazonaws.com.`);
         }
-    },
+    }),
 };

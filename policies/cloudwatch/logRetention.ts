@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { isLogGroup, LOG_GROUPS } from "../lib/logGroups";
-import { describe, requireVigil } from "../lib/resources";
+import { forVigilResources } from "../lib/policy";
+import { describe } from "../lib/resources";
 
 interface RetentionConfig {
     readonly minRetentionDays: number;
@@ -20,18 +21,14 @@ export const cloudwatchLogRetention: ResourceValidationPolicy = {
         },
     },
     remediationSteps: "Set vigil:logRetentionDays (retentionInDays) to at least the minimum, e.g. 365.",
-    validateResource: (args, report) => {
-        // The dynamic resource that creates or adopts a control-plane log group is held to the same rule.
-        if (!isLogGroup(args.type, args.props)) {
-            args.notApplicable(`applies to ${LOG_GROUPS}`);
-        }
-        requireVigil(args);
+    // The dynamic resource that creates or adopts a control-plane log group is held to the same rule.
+    validateResource: forVigilResources(isLogGroup, LOG_GROUPS, (props, args, report) => {
         const { minRetentionDays } = args.getConfig<RetentionConfig>();
-        const days = args.props.retentionInDays;
+        const days = props.retentionInDays;
         if (typeof days !== "number" || days === 0) {
             report(`The log group ${describe(args)} must set retentionInDays (at least ${minRetentionDays}); without it logs are kept, and billed, forever.`);
         } else if (days < minRetentionDays) {
             report(`The log group ${describe(args)} keeps logs for ${days} days; keep them for at least ${minRetentionDays} days (vigil:logRetentionDays).`);
         }
-    },
+    }),
 };

@@ -68,7 +68,7 @@ export const kubernetesRbacReadOnly: ResourceValidationPolicy = {
                 report(`The ${what} can read Secrets in rule ${i}; Vigil does not need them. Remove secrets from the resources.`);
             }
             const proxies = rule.resources.filter((r) => PROXY_SUBRESOURCES.includes(r) && !(r === "nodes/proxy" && nodeProxyRoles.includes(roleName)));
-            if (proxies.length > 0 && (rule.apiGroups.includes("") || rule.apiGroups.includes("*"))) {
+            if (proxies.length > 0 && coreGroup) {
                 report(
                     `The ${what} holds ${proxies.join(", ")} in rule ${i}: more than a read (exec into pods, or the API behind the proxy). Remove it; only the roles named in nodeProxyRoles (${nodeProxyRoles.join(", ") || "none"}) may hold nodes/proxy.`,
                 );

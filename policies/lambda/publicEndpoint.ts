@@ -42,11 +42,19 @@ export const lambdaPublicEndpoint: StackValidationPolicy = {
         const replyFunctions = functions.filter(isTagged);
         const replyApis = apis.filter(isTagged);
         const replyApiIds = new Set(replyApis.map((api) => apiId(api.props)).filter((id): id is string => id !== undefined));
+        const replyExecutionArns = replyApis.map((api) => str(api.props.executionArn)).filter((arn): arn is string => arn !== undefined);
         const replyEndpoint = replyApis.length > 0 ? describe(replyApis[0]) : undefined;
 
         const functionOf = (reference: unknown) => functions.find((fn) => refersToFunction(reference, fn));
         const isReplyFunction = (fn: PolicyResource | undefined): fn is PolicyResource => fn !== undefined && replyFunctions.includes(fn);
         const named = (fn: PolicyResource | undefined, reference: unknown) => (fn ? describe(fn) : JSON.stringify(reference));
+        /** Reports a route or integration (`kind`) of an API other than the reply endpoint. */
+        const requireReplyApi = (r: PolicyResource, kind: string) => {
+            const onApi = str(r.props.apiId);
+            if (onApi === undefined || !replyApiIds.has(onApi)) {
+                report(`The API ${kind} ${describe(r)} belongs to API ${JSON.stringify(onApi)}, which is not the reply endpoint (the HTTP API tagged ${TAG}); remove it.`, r.urn);
+            }
+        };
 
         for (const r of resources) {
             const tag = tagsOf(r.props)[TAG_PUBLIC_ENDPOINT];
@@ -90,26 +98,18 @@ export const lambdaPublicEndpoint: StackValidationPolicy = {
         }
 
         for (const integration of resources.filter((r) => r.type === HTTP_API_INTEGRATION)) {
-            const what = describe(integration);
-            const onApi = str(integration.props.apiId);
-            if (onApi === undefined || !replyApiIds.has(onApi)) {
-                report(`The API integration ${what} belongs to API ${JSON.stringify(onApi)}, which is not the reply endpoint (the HTTP API tagged ${TAG}); remove it.`, integration.urn);
-            }
+            requireReplyApi(integration, "integration");
             const reference = integrationFunction(integration.props.integrationUri);
             const fn = functionOf(reference);
             if (!isReplyFunction(fn)) {
-                report(`The API integration ${what} sends requests to ${named(fn, reference ?? integration.props.integrationUri)}, not to the reply function (tag ${TAG}); the reply endpoint may invoke nothing else.`, integration.urn);
+                report(`The API integration ${describe(integration)} sends requests to ${named(fn, reference ?? integration.props.integrationUri)}, not to the reply function (tag ${TAG}); the reply endpoint may invoke nothing else.`, integration.urn);
             }
         }
 
         for (const route of resources.filter((r) => r.type === HTTP_API_ROUTE)) {
-            const what = describe(route);
-            const onApi = str(route.props.apiId);
-            if (onApi === undefined || !replyApiIds.has(onApi)) {
-                report(`The API route ${what} belongs to API ${JSON.stringify(onApi)}, which is not the reply endpoint (the HTTP API tagged ${TAG}); remove it.`, route.urn);
-            }
+            requireReplyApi(route, "route");
             if (!REPLY_ROUTES.includes(route.props.routeKey)) {
-                report(`The API route ${what} is ${JSON.stringify(route.props.routeKey)}; the reply endpoint serves only ${listing(REPLY_ROUTES)}.`, route.urn);
+                report(`The API route ${describe(route)} is ${JSON.stringify(route.props.routeKey)}; the reply endpoint serves only ${listing(REPLY_ROUTES)}.`, route.urn);
             }
         }
 
@@ -147,8 +147,7 @@ export const lambdaPublicEndpoint: StackValidationPolicy = {
                     continue;
                 }
                 const source = str(permission.props.sourceArn);
-                const executionArns = replyApis.map((api) => str(api.props.executionArn)).filter((arn): arn is string => arn !== undefined);
-                if (source === undefined || !executionArns.some((arn) => source.startsWith(`${arn}/`))) {
+                if (source === undefined || !replyExecutionArns.some((arn) => source.startsWith(`${arn}/`))) {
                     report(
                         `The Lambda permission ${what} lets API Gateway invoke the reply function from ${source === undefined ? "any API (no sourceArn)" : JSON.stringify(source)}, not only from the reply endpoint${replyEndpoint ? ` ${replyEndpoint}` : " (the stack has no HTTP API tagged " + TAG + ")"}; set sourceArn to that API's executionArn followed by /*/*/r/*.`,
                         permission.urn,

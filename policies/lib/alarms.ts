@@ -1,6 +1,7 @@
 // CloudWatch metric alarms as the stack policies read them: a single metric, or metric math.
 
 import type { PolicyResource } from "@pulumi/policy";
+import { arnName } from "./resources";
 
 export const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
@@ -45,6 +46,12 @@ export function alarmMetrics(alarm: PolicyResource): AlarmMetric[] {
         }
     }
     return out;
+}
+
+/** The alarms on the NumberOfMessagesPublished of heartbeat topics (given by ARN): the Watchdog's dead-man's switches. */
+export function heartbeatAlarms(alarms: readonly PolicyResource[], heartbeatTopics: readonly string[]): PolicyResource[] {
+    const names = new Set(heartbeatTopics.map(arnName));
+    return alarms.filter((a) => alarmMetrics(a).some((m) => m.namespace === "AWS/SNS" && m.metricName === "NumberOfMessagesPublished" && names.has(m.dimensions.TopicName as string)));
 }
 
 /** The seconds an alarm looks back before it fires: period × evaluation periods. */

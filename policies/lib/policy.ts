@@ -17,12 +17,25 @@ export function forTypes(types: readonly string[], validate: Validate): Resource
     };
 }
 
+/**
+ * A resource validation for the resources Vigil created (see `isVigilResource`) that `accepts`
+ * picks, by type or (for a dynamic resource) by its inputs; others are not applicable, `what` says
+ * which resources apply.
+ */
+export function forVigilResources(accepts: (type: string, props: Props) => boolean, what: string, validate: Validate): ResourceValidation {
+    return (args, report) => {
+        if (!accepts(args.type, args.props)) {
+            args.notApplicable(`applies to ${what}`);
+        }
+        requireVigil(args);
+        return validate(args.props, args, report);
+    };
+}
+
 /** As `forTypes`, for resources Vigil created only (see `isVigilResource`). */
 export function forVigilTypes(types: readonly string[], validate: Validate): ResourceValidation {
-    return forTypes(types, (props, args, report) => {
-        requireVigil(args);
-        return validate(props, args, report);
-    });
+    const accepted = new Set(types);
+    return forVigilResources((type) => accepted.has(type), types.join(", "), validate);
 }
 
 /** Joins names for messages: `a`, `a and b`, `a, b and c`. */

@@ -1,9 +1,7 @@
 // Kubernetes RBAC rules as the policies read them.
 
 import { raci } from "./raci";
-import { LABEL_ACTIVITY, labelsOf } from "./resources";
-
-const LABEL_COMPONENT = "app.kubernetes.io/component";
+import { LABEL_ACTIVITY, LABEL_COMPONENT, labelsOf } from "./resources";
 
 export interface PolicyRule {
     readonly apiGroups: readonly string[];

@@ -2,6 +2,7 @@
 // which party's stack they run in, and its ownership tags.
 
 import type { PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
+import { DYNAMIC_RESOURCE } from "./eks";
 import { Party, PARTIES, raci } from "./raci";
 
 /** Stack tag that says which party a stack belongs to (contract C8). */
@@ -18,6 +19,7 @@ export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
 export const LABEL_PART_OF = "app.kubernetes.io/part-of";
 export const LABEL_ACTIVITY = "vigil.dev/activity";
 export const LABEL_RESPONSIBLE = "vigil.dev/responsible";
+export const LABEL_COMPONENT = "app.kubernetes.io/component";
 
 /** The stack's party from its `vigil:party` tag, or undefined when the tag is missing or wrong. */
 export function stackParty(stackTags: ReadonlyMap<string, string>): Party | undefined {
@@ -83,7 +85,7 @@ export function isVigilResource(urn: string, type: string, props: Record<string,
     if (urnProject(urn) === VIGIL_PROJECT || type.startsWith("vigil:") || vigilComponents(urn).length > 0) {
         return true;
     }
-    if (type === "pulumi-nodejs:dynamic:Resource") {
+    if (type === DYNAMIC_RESOURCE) {
         return typeof props.kind === "string" && props.kind.startsWith("vigil:");
     }
     if (type.startsWith("aws:")) {

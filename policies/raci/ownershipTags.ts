@@ -1,9 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { PARTIES, raci } from "../lib/raci";
-import { describe, MANAGED_BY, requireVigil, TAG_ACTIVITY, TAG_MANAGED_BY, TAG_RESPONSIBLE, tagsOf } from "../lib/resources";
-import { TAGGABLE_TYPES } from "../lib/taggable";
 import { isDynamicLogGroup } from "../lib/logGroups";
 import { listing } from "../lib/policy";
+import { describe, MANAGED_BY, requireVigil, TAG_ACTIVITY, TAG_MANAGED_BY, TAG_RESPONSIBLE, tagsOf } from "../lib/resources";
+import { TAGGABLE_TYPES } from "../lib/taggable";
 
 export const raciOwnershipTags: ResourceValidationPolicy = {
     name: "vigil-raci-ownership-tags",
@@ -14,7 +14,7 @@ export const raciOwnershipTags: ResourceValidationPolicy = {
     remediationSteps: "Tag the resource with vigilTags(activity) from components/tags.ts, choosing the activity of policies/raci.yaml that the resource serves.",
     validateResource: (args, report) => {
         // Vigil's dynamic log group stands for an AWS log group and tags it: it is held to the same rule.
-        const dynamicLogGroup = !args.type.startsWith("aws:") && isDynamicLogGroup(args.type, args.props);
+        const dynamicLogGroup = isDynamicLogGroup(args.type, args.props);
         if (!args.type.startsWith("aws:") && !dynamicLogGroup) {
             args.notApplicable("applies to AWS resources");
         }

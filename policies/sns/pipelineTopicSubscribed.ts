@@ -1,16 +1,8 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { alarmMetrics, METRIC_ALARM } from "../lib/alarms";
+import { heartbeatAlarms, METRIC_ALARM } from "../lib/alarms";
 import { pipelines, SNS_SUBSCRIPTION, topicsByArn } from "../lib/pipeline";
 import { strings } from "../lib/policy";
-import { arnName, describe, str, vigilResources } from "../lib/resources";
-
-/** The alarms on a heartbeat topic's NumberOfMessagesPublished: the Watchdog's dead-man's switch. */
-function deadMansSwitches(alarms: readonly PolicyResource[], heartbeatTopics: readonly string[]): PolicyResource[] {
-    const names = new Set(heartbeatTopics.map(arnName));
-    return alarms.filter((a) =>
-        alarmMetrics(a).some((m) => m.namespace === "AWS/SNS" && m.metricName === "NumberOfMessagesPublished" && names.has(String(m.dimensions.TopicName))),
-    );
-}
+import { describe, str, vigilResources } from "../lib/resources";
 
 // Advisory: the subscription may live in another project (the pipelineTopicArn output), which this
 // stack cannot see; the finding says that nothing in this stack reaches a person.
@@ -30,7 +22,7 @@ export const snsPipelineTopicSubscribed: StackValidationPolicy = {
         const pipelineTopics = new Map<string, PolicyResource>();
         for (const p of found) {
             const alertPath = new Set([...p.alertTopics, ...p.heartbeatTopics]);
-            for (const alarm of deadMansSwitches(alarms, p.heartbeatTopics)) {
+            for (const alarm of heartbeatAlarms(alarms, p.heartbeatTopics)) {
                 for (const action of strings(alarm.props.alarmActions)) {
                     const topic = topics.get(action);
                     if (topic && !alertPath.has(action)) {
@@ -48,8 +40,7 @@ export const snsPipelineTopicSubscribed: StackValidationPolicy = {
         const alertPathTopics = new Set(found.flatMap((p) => [...p.alertTopics, ...p.heartbeatTopics]));
         const alertPathEndpoints = new Set(subscriptions.filter((s) => alertPathTopics.has(str(s.props.topic) ?? "")).map((s) => str(s.props.endpoint)));
         for (const [arn, topic] of pipelineTopics) {
-            const independent = subscriptions.filter((s) => s.props.topic === arn && !alertPathEndpoints.has(str(s.props.endpoint)));
-            if (independent.length === 0) {
+            if (!subscriptions.some((s) => s.props.topic === arn && !alertPathEndpoints.has(str(s.props.endpoint)))) {
                 report(
                     `The pipeline topic ${describe(topic)} (${arn}), which the heartbeat's dead-man's switch and the pipeline alarms notify, has no subscription in the stack: the dead-man's switch reaches nobody independently of the alert topic. Set vigil:operatorEmails, or subscribe from another project via the pipelineTopicArn stack output.`,
                     topic.urn,

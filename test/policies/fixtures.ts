@@ -23,7 +23,8 @@ export const NAMESPACE = "vigil-monitoring";
 export const REPLY_API_ID = "9a6fb6de1e";
 export const REPLY_API_EXECUTION_ARN = arn("execute-api", REPLY_API_ID);
 
-const doc = (...statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+/** A policy document of these statements, as a JSON string. */
+export const doc = (...statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 const denyInsecure = (resource: string, action = "sns:Publish") => ({
     Sid: "DenyInsecureTransport",
     Effect: "Deny",

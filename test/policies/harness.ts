@@ -92,7 +92,7 @@ export class FixtureStack {
             parent: r.parent,
             inputs: structuredClone(r.inputs),
             state: structuredClone({ ...r.inputs, ...r.outputs }),
-            ignoreChanges: r.ignoreChanges ? [...r.ignoreChanges] : undefined,
+            ignoreChanges: r.ignoreChanges,
         }));
     }
 }

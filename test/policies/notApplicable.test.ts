@@ -8,7 +8,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import * as yaml from "js-yaml";
 import { POLICIES } from "../../policies/catalog";
 import { vigilTags } from "../../components/tags";
-import { customerStack, operatorStack, prometheusYaml } from "./fixtures";
+import { customerStack, doc, operatorStack, prometheusYaml } from "./fixtures";
 import { FixtureResource, FixtureStack, run } from "./harness";
 
 type Party = "operator" | "customer";
@@ -28,7 +28,6 @@ interface Case {
     readonly alsoNotApplicable?: readonly (readonly [string, (inputs: Record<string, any>) => void, RegExp])[];
 }
 
-const doc = (...statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 const publicAllow = (action: string) => doc({ Effect: "Allow", Principal: "*", Action: action, Resource: "*" });
 
 const byName = (name: string, type?: string) => (s: FixtureStack) => s.get(name, type);

@@ -8,10 +8,8 @@ import { iamLeastPrivilege } from "../../policies/iam/leastPrivilege";
 import { iamRoleTrustScoped } from "../../policies/iam/roleTrustScoped";
 import { kmsKeyPolicy } from "../../policies/kms/keyPolicy";
 import { kmsKeyRotation } from "../../policies/kms/keyRotation";
-import { customerStack, operatorStack } from "./fixtures";
+import { customerStack, doc, operatorStack } from "./fixtures";
 import { ACCOUNT, assertClean, assertNotApplicable, assertViolations, FixtureStack } from "./harness";
-
-const doc = (...statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 
 describe("vigil-dynamodb-table-protected", () => {
     const TABLE = 'aws:dynamodb/table:Table "vigil-triage-cases"';

@@ -66,6 +66,7 @@ describe("offline plan (npm run plan)", function () {
     const artifact = (relative: string) => fs.readFileSync(path.join(artifacts, relative), "utf8");
     let stdout: string;
     let resources: PlannedResource[];
+    let byUrn: Map<string, PlannedResource>;
     let config: VigilConfig;
     let account: AccountDescription;
 
@@ -74,6 +75,7 @@ describe("offline plan (npm run plan)", function () {
         assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
         stdout = result.stdout;
         resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as PlannedResource[];
+        byUrn = new Map(resources.map((r) => [r.urn, r]));
         config = parseConfig(loadStackConfig(EXAMPLE, loadProject()).values);
         account = loadAccountDescription(EXAMPLE_ACCOUNT);
     });
@@ -93,7 +95,6 @@ describe("offline plan (npm run plan)", function () {
     };
     /** Resources below a component, at any depth. */
     const descendants = (root: PlannedResource): PlannedResource[] => {
-        const byUrn = new Map(resources.map((r) => [r.urn, r]));
         const below = (r: PlannedResource): boolean => {
             for (let p = r.parent ? byUrn.get(r.parent) : undefined; p; p = p.parent ? byUrn.get(p.parent) : undefined) {
                 if (p.urn === root.urn) {

@@ -34,6 +34,10 @@ function json(value: unknown): string {
     return `${JSON.stringify(parseJson(value), null, 2)}\n`;
 }
 
+function yamlText(value: unknown): string {
+    return yaml.dump(value, { noRefs: true, lineWidth: 120 });
+}
+
 /** Resource types whose inputs hold policy documents, and the input keys that hold them. */
 const POLICY_DOCUMENTS: Readonly<Record<string, readonly string[]>> = {
     "aws:iam/role:Role": ["assumeRolePolicy"],
@@ -77,7 +81,7 @@ export function renderArtifacts(resources: readonly PlannedResource[]): Artifact
                 }
                 break;
             case "kubernetes:helm.sh/v3:Release":
-                out.push({ path: `helm/${base}.yaml`, content: yaml.dump(i.values ?? {}, { noRefs: true, lineWidth: 120 }) });
+                out.push({ path: `helm/${base}.yaml`, content: yamlText(i.values ?? {}) });
                 break;
             case "kubernetes:core/v1:ConfigMap": {
                 const data = (i.data ?? {}) as Record<string, string>;
@@ -88,8 +92,8 @@ export function renderArtifacts(resources: readonly PlannedResource[]): Artifact
             }
             case "aws:lambda/function:Function": {
                 // The diagnostics function: what its role reaches in each cluster, granted by the cluster's owner.
-                const env = ((i.environment as { variables?: Record<string, string> } | undefined)?.variables ?? {}) as Record<string, string>;
                 if (i.handler === "index.diagnosticsHandler") {
+                    const env = (i.environment as { variables?: Record<string, string> } | undefined)?.variables ?? {};
                     const access = {
                         role: i.role,
                         clusters: String(env.DIAGNOSTICS_CLUSTERS ?? "").split(",").filter(Boolean),
@@ -102,7 +106,7 @@ export function renderArtifacts(resources: readonly PlannedResource[]): Artifact
                             withoutKubernetesProvider: { accessPolicy: "AmazonEKSViewPolicy", accessScope: "cluster" },
                         },
                     };
-                    out.push({ path: `diagnostics/${base}.access.yaml`, content: yaml.dump(access, { noRefs: true, lineWidth: 120 }) });
+                    out.push({ path: `diagnostics/${base}.access.yaml`, content: yamlText(access) });
                 }
                 break;
             }
