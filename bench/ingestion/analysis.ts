@@ -51,7 +51,6 @@ export function seriesAt(queue: QueueRecord, t: number, job: string): Labels[] {
 
 // ---- selectors --------------------------------------------------------------------------------
 
-
 export interface Matcher {
     readonly label: string;
     readonly op: MatchOp;
@@ -97,19 +96,10 @@ export function selectors(expr: string): Selector[] {
                 return undefined;
             }
             const node = ref.node;
-            const matchers: Matcher[] = [];
-            for (const m of node.getChild("LabelMatchers")?.getChildren("UnquotedLabelMatcher") ?? []) {
-                const matcher = matcherOf(expr, m);
-                if (matcher) {
-                    matchers.push(matcher);
-                }
-            }
-            for (const m of node.getChild("LabelMatchers")?.getChildren("QuotedLabelMatcher") ?? []) {
-                const matcher = matcherOf(expr, m);
-                if (matcher) {
-                    matchers.push(matcher);
-                }
-            }
+            const list = node.getChild("LabelMatchers");
+            const matchers = [...(list?.getChildren("UnquotedLabelMatcher") ?? []), ...(list?.getChildren("QuotedLabelMatcher") ?? [])]
+                .map((m) => matcherOf(expr, m))
+                .filter((m): m is Matcher => m !== undefined);
             const identifier = node.getChild("Identifier");
             const name = identifier ? expr.slice(identifier.from, identifier.to) : matchers.find((m) => m.label === "__name__" && m.op === "=")?.value;
             if (name === undefined) {

@@ -150,8 +150,9 @@ export async function runIngestion(options: IngestionOptions, scope: Scope): Pro
     };
     const keptUnused = [...new Set(counts.flatMap((c) => c.keptUnused))];
     const droppedUsed = [...new Set(counts.flatMap((c) => c.droppedUsed))];
-    const medianScrape = seriesAt(raw, timestamps[Math.floor(timestamps.length / 2)], JOB);
-    const medianKept = seriesAt(kept, timestamps[Math.floor(timestamps.length / 2)], JOB);
+    const medianAt = timestamps[Math.floor(timestamps.length / 2)];
+    const medianScrape = seriesAt(raw, medianAt, JOB);
+    const medianKept = seriesAt(kept, medianAt, JOB);
     const unmatched = largestFamilies(
         medianKept.filter((l) => !used.selectors.some((sel) => matches(sel, l))),
         20,

@@ -4,7 +4,7 @@
 // series and timestamp. AMP bills each sample it ingests, so samples per scrape is the cost driver.
 
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback } from "../../tools/loopback";
 import { decodeWrite, encodeWrite } from "../../tools/prompb";
 
 export type Labels = Readonly<Record<string, string>>;
@@ -79,11 +79,7 @@ export class RemoteWriteReceiver {
     }
 
     async start(): Promise<string> {
-        await new Promise<void>((resolve, reject) => {
-            this.server.once("error", reject);
-            this.server.listen(0, "127.0.0.1", () => resolve());
-        });
-        this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+        this.base = await listenOnLoopback(this.server);
         return this.base;
     }
 
@@ -101,9 +97,8 @@ export class RemoteWriteReceiver {
         return q;
     }
 
-    async close(): Promise<void> {
-        this.server.closeAllConnections();
-        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    close(): Promise<void> {
+        return closeServer(this.server);
     }
 
     private handle(req: http.IncomingMessage, body: Buffer): { status: number; body: string } {

@@ -117,7 +117,6 @@ export class Scope {
     }
 }
 
-
 /** Polls `check` every 100 ms until it returns true; fails after `timeoutMs` or when `child` exits. */
 export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, child?: ChildProcess, logFile?: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;

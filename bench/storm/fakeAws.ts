@@ -6,7 +6,7 @@
 
 import { randomBytes, randomUUID } from "node:crypto";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback } from "../../tools/loopback";
 
 /** The service named in a SigV4 Authorization header (`Credential=AKID/date/region/<service>/aws4_request`). */
 export function signedService(authorization: string | undefined): string | undefined {
@@ -67,12 +67,8 @@ export class FakeAws {
         });
     }
 
-    async start(): Promise<string> {
-        await new Promise<void>((resolve, reject) => {
-            this.server.once("error", reject);
-            this.server.listen(0, "127.0.0.1", () => resolve());
-        });
-        return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    start(): Promise<string> {
+        return listenOnLoopback(this.server);
     }
 
     /** The counts so far, then zero. */
@@ -82,8 +78,7 @@ export class FakeAws {
         return out;
     }
 
-    async close(): Promise<void> {
-        this.server.closeAllConnections();
-        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    close(): Promise<void> {
+        return closeServer(this.server);
     }
 }

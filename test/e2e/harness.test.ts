@@ -55,6 +55,11 @@ function tmpDir(prefix: string): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), `vigil-e2e-${prefix}-`));
 }
 
+/** A harness module and what it imports as one plain script, as the harness runs its own children. */
+async function bundleHarnessModule(module: string, outfile: string): Promise<void> {
+    await build({ entryPoints: [path.join(__dirname, "harness", module)], bundle: true, platform: "node", target: "node20", format: "cjs", outfile, logLevel: "silent" });
+}
+
 interface Response {
     readonly status: number;
     readonly headers: http.IncomingHttpHeaders;
@@ -701,7 +706,7 @@ describe("e2e harness", function () {
         before(async () => {
             dir = tmpDir("host");
             processes = new Processes(path.join(dir, "logs"));
-            await build({ entryPoints: [path.join(__dirname, "harness", "lambdaHost.ts")], bundle: true, platform: "node", target: "node20", format: "cjs", outfile: path.join(dir, "host.js"), logLevel: "silent" });
+            await bundleHarnessModule("lambdaHost.ts", path.join(dir, "host.js"));
             fs.writeFileSync(
                 path.join(dir, "fake.js"),
                 [
@@ -875,7 +880,7 @@ describe("e2e harness", function () {
             let bin: string;
             before(async () => {
                 bin = tmpDir("signals");
-                await build({ entryPoints: [path.join(__dirname, "harness", "processes.ts")], bundle: true, platform: "node", target: "node20", format: "cjs", outfile: path.join(bin, "processes.js"), logLevel: "silent" });
+                await bundleHarnessModule("processes.ts", path.join(bin, "processes.js"));
                 // A run that starts a server through the harness, optionally with a signal handler of its own, and waits.
                 fs.writeFileSync(
                     path.join(bin, "run.js"),

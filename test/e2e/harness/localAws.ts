@@ -10,7 +10,7 @@
 
 import { randomBytes, randomUUID } from "node:crypto";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback } from "../../../tools/loopback";
 import { verifySigV4 } from "./sigv4";
 
 export interface PublishedMessage {
@@ -163,11 +163,7 @@ export class LocalAws {
 
     /** Starts on a free loopback port; resolves with the endpoint URL. */
     async start(): Promise<string> {
-        await new Promise<void>((resolve, reject) => {
-            this.server.once("error", reject);
-            this.server.listen(0, "127.0.0.1", () => resolve());
-        });
-        this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+        this.endpoint = await listenOnLoopback(this.server);
         return this.endpoint;
     }
 
@@ -175,9 +171,8 @@ export class LocalAws {
         return this.endpoint;
     }
 
-    async close(): Promise<void> {
-        this.server.closeAllConnections();
-        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    close(): Promise<void> {
+        return closeServer(this.server);
     }
 
     /** Messages published to one topic, in order. */

@@ -36,11 +36,10 @@ import { REPLY_ROUTES, SWEEP_PAYLOAD } from "../../../components/triage/service"
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { keepList } from "../../../components/metrics";
-import { freePort } from "../../../tools/loopback";
+import { freePort, listenOnLoopback } from "../../../tools/loopback";
 import { createTableInput, DynamoStore, REPLY_WORK_FILTER, TABLE_DEFINITION } from "../../../components/triage/handler/dynamoStore";
 import {
     ACCOUNT_ID,
@@ -118,7 +117,6 @@ export interface PipelineOptions {
 function credentials(name: string): { accessKeyId: string; secretAccessKey: string } {
     return { accessKeyId: `AKIAE2E${name.toUpperCase()}${randomBytes(3).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(30).toString("base64") };
 }
-
 
 async function httpOk(url: string): Promise<boolean> {
     try {
@@ -248,11 +246,7 @@ export class Pipeline {
 
         // Storage: dynalite in this process, the table from the store's own definition.
         this.dynaliteServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-        await new Promise<void>((resolve, reject) => {
-            this.dynaliteServer?.once("error", reject);
-            this.dynaliteServer?.listen(0, "127.0.0.1", () => resolve());
-        });
-        const dynamoEndpoint = `http://127.0.0.1:${(this.dynaliteServer.address() as AddressInfo).port}`;
+        const dynamoEndpoint = await listenOnLoopback(this.dynaliteServer);
         this.dynamoClient = new DynamoDBClient({ region: REGION, endpoint: dynamoEndpoint, credentials: this.credentials.lambda });
         await this.dynamoClient.send(new CreateTableCommand(createTableInput(TABLE_NAME)));
         this.caseStore = new DynamoStore(this.dynamoClient, TABLE_NAME);

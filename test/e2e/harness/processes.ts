@@ -84,14 +84,17 @@ export class ManagedProcess {
 export const FATAL_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 type FatalSignal = (typeof FATAL_SIGNALS)[number];
 
-/** Every Processes whose children may still run (the signal handlers kill theirs). */
+/** Every Processes whose children may still run: the exit hook and the signal handlers kill theirs. */
 const live = new Set<Processes>();
-let signalHandlersInstalled = false;
 
-const onFatalSignal = (signal: FatalSignal): void => {
+const killLive = (): void => {
     for (const processes of live) {
         processes.killAll();
     }
+};
+
+const onFatalSignal = (signal: FatalSignal): void => {
+    killLive();
     // With other listeners for this signal (a reporter, a test runner), ending the run is theirs to
     // decide, as it would have been without the harness. Alone, restore what the signal would have
     // done: remove the handlers and raise it again, so the run ends by it (exit status 128 + its
@@ -102,17 +105,30 @@ const onFatalSignal = (signal: FatalSignal): void => {
     for (const s of FATAL_SIGNALS) {
         process.removeListener(s, onFatalSignal);
     }
-    signalHandlersInstalled = false;
     process.kill(process.pid, signal);
     setTimeout(() => process.exit(128 + os.constants.signals[signal]), 1000);
 };
 
-/** Installs the signal handlers once per process, whatever the number of Processes. */
-function installSignalHandlers(): void {
-    if (!signalHandlersInstalled) {
-        signalHandlersInstalled = true;
-        for (const s of FATAL_SIGNALS) {
+/** One exit hook and one handler per signal for the whole process, whatever the number of Processes. */
+function watch(processes: Processes): void {
+    live.add(processes);
+    if (!process.listeners("exit").includes(killLive)) {
+        process.on("exit", killLive);
+    }
+    for (const s of FATAL_SIGNALS) {
+        if (!(process.listeners(s) as unknown[]).includes(onFatalSignal)) {
             process.on(s, onFatalSignal);
+        }
+    }
+}
+
+/** Once no Processes has children left, the run's exits and signals are its own again. */
+function unwatch(processes: Processes): void {
+    live.delete(processes);
+    if (live.size === 0) {
+        process.removeListener("exit", killLive);
+        for (const s of FATAL_SIGNALS) {
+            process.removeListener(s, onFatalSignal);
         }
     }
 }
@@ -121,13 +137,10 @@ export class Processes {
     private readonly running = new Map<string, ManagedProcess>();
     /** Every process started, running or not (for the no-leftovers check). */
     readonly started: ManagedProcess[] = [];
-    private readonly killOnExit = () => this.killAll();
 
     constructor(readonly logDir: string) {
         fs.mkdirSync(logDir, { recursive: true });
-        process.on("exit", this.killOnExit);
-        live.add(this);
-        installSignalHandlers();
+        watch(this);
     }
 
     /** SIGKILL to every running child at once (exit hook and signal handler: no time to wait). */
@@ -221,8 +234,7 @@ export class Processes {
         for (const name of [...this.running.keys()].reverse()) {
             await this.stop(name);
         }
-        process.removeListener("exit", this.killOnExit);
-        live.delete(this);
+        unwatch(this);
     }
 }
 

@@ -8,7 +8,7 @@
 // configured (checked against a plain HTTP listener); the in-cluster Prometheus signs.
 
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback } from "../../../tools/loopback";
 import { decodeWrite, encodeWrite } from "../../../tools/prompb";
 import { verifySigV4 } from "./sigv4";
 
@@ -72,11 +72,7 @@ export class RemoteWriteReceiver {
     }
 
     async start(): Promise<string> {
-        await new Promise<void>((resolve, reject) => {
-            this.server.once("error", reject);
-            this.server.listen(0, "127.0.0.1", () => resolve());
-        });
-        this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/v1/remote_write`;
+        this.endpoint = `${await listenOnLoopback(this.server)}/api/v1/remote_write`;
         return this.endpoint;
     }
 
@@ -84,9 +80,8 @@ export class RemoteWriteReceiver {
         return this.endpoint;
     }
 
-    async close(): Promise<void> {
-        this.server.closeAllConnections();
-        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    close(): Promise<void> {
+        return closeServer(this.server);
     }
 
     /** Metric names received so far. */
