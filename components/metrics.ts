@@ -212,13 +212,24 @@ export function dashboardMetricNames(dashboards: readonly Dashboard[]): string[]
  * The remote-write keep-list: what the rules and dashboards read, plus operator-added names,
  * minus what the recording rules produce (those series are computed in the workspace).
  */
-export function keepList(
-    extra: readonly string[] = [],
-    files: readonly RuleFile[] = loadRuleFiles(),
-    dashboards: readonly Dashboard[] = loadDashboards(),
-): string[] {
-    const recorded = new Set(recordedMetricNames(files));
-    return [...new Set([...ruleMetricNames(files), ...dashboardMetricNames(dashboards), ...extra])]
-        .filter((n) => !recorded.has(n))
-        .sort();
+export function keepList(extra: readonly string[] = [], files?: readonly RuleFile[], dashboards?: readonly Dashboard[]): string[] {
+    const { read, recorded } =
+        files === undefined && dashboards === undefined ? (shipped ??= metricsRead(loadRuleFiles(), loadDashboards())) : metricsRead(files ?? loadRuleFiles(), dashboards ?? loadDashboards());
+    return [...new Set([...read, ...extra])].filter((n) => !recorded.has(n)).sort();
 }
+
+interface MetricsRead {
+    readonly read: readonly string[];
+    readonly recorded: ReadonlySet<string>;
+}
+
+function metricsRead(files: readonly RuleFile[], dashboards: readonly Dashboard[]): MetricsRead {
+    return { read: [...ruleMetricNames(files), ...dashboardMetricNames(dashboards)], recorded: new Set(recordedMetricNames(files)) };
+}
+
+/**
+ * What the shipped rules and dashboards read, derived once per process: every ClusterMonitoring
+ * of a stack asks for it, and parsing every rule's PromQL again per cluster was the bulk of a
+ * cluster's program time.
+ */
+let shipped: MetricsRead | undefined;
