@@ -122,6 +122,13 @@ rules:
             assert.deepEqual(parseImpactTable("version: 1\ndefault: uncertain\nrules: []\noperatorNotices: []\n").operatorNotices, [], "an empty list: none");
         });
 
+        it("takes any Prometheus label name as a match key, one named like an Object.prototype member too", () => {
+            const table = parseImpactTable(
+                "version: 1\ndefault: uncertain\nrules: []\noperatorNotices:\n  - name: odd\n    source: prometheus\n    match: { constructor: x, toString: y }\n    notify: true\n",
+            );
+            assert.deepEqual(Object.keys(table.operatorNotices[0].match), ["constructor", "toString"]);
+        });
+
         it("names the rule only for alerts of impact none", () => {
             const targetDown = alertOf("amp/11-target-down-pipeline.sns.json");
             assert.deepEqual(classifyImpact(targetDown, IMPACT_TABLE), { impact: "none", reason: "label impact=none", operatorNotice: "pipeline-alerts" });

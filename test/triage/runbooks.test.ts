@@ -101,6 +101,14 @@ describe("triage: runbooks and mitigation options for every source", () => {
         const alert = parsed.kind === "alerts" ? parsed.alerts[0] : undefined;
         assert.equal(alert?.runbookUrl, `${EKS_DOCS}/eks-add-ons.html`);
         assert.match(alert?.mitigations[0] ?? "", /^Inspect the add-on's health issues: aws eks describe-addon --cluster-name platform-staging --addon-name snapshot-controller\.$/);
+        // Names from the event are looked up, never taken from Object.prototype.
+        other.detail.addonName = "constructor";
+        other.detail.issues = [{ code: "toString", message: "?" }];
+        const odd = parseMessage({ messageId: "x", body: JSON.stringify(other), attributes: {} });
+        const oddAlert = odd.kind === "alerts" ? odd.alerts[0] : undefined;
+        assert.equal(oddAlert?.runbookUrl, `${EKS_DOCS}/eks-add-ons.html`);
+        assert.match(oddAlert?.mitigations[0] ?? "", /^Inspect the add-on's health issues: aws eks describe-addon --cluster-name platform-staging --addon-name constructor\.$/);
+        assert.ok(oddAlert?.mitigations.every((m) => typeof m === "string" && !m.includes("native code")), "no prototype function among the options");
         const fargate = { ...fixtureJson("eks/01-addon-health-degraded.json"), "detail-type": "EKS Fargate Pod Scheduled Termination", detail: { clusterName: "platform-staging", namespace: "shop", podName: "cart-1" } };
         const termination = parseMessage({ messageId: "x", body: JSON.stringify(fargate), attributes: {} });
         const pod = termination.kind === "alerts" ? termination.alerts[0] : undefined;

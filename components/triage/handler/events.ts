@@ -131,24 +131,27 @@ function ec2InstanceConsoleUrl(region: string, instanceId: string): string {
     return `https://${region}.console.aws.amazon.com/ec2/home?region=${region}#InstanceDetails:instanceId=${encodeURIComponent(instanceId)}`;
 }
 
+// Maps, not object literals: the keys come from the event, and a name such as "constructor" must
+// find nothing rather than Object.prototype's.
+
 /** EKS user guide pages of the add-ons that have one; others are covered by the add-ons page. */
-const EKS_ADDON_DOCS: Readonly<Record<string, string>> = {
-    "vpc-cni": "managing-vpc-cni.html",
-    coredns: "managing-coredns.html",
-    "kube-proxy": "managing-kube-proxy.html",
-    "aws-ebs-csi-driver": "ebs-csi.html",
-};
+const EKS_ADDON_DOCS: ReadonlyMap<string, string> = new Map([
+    ["vpc-cni", "managing-vpc-cni.html"],
+    ["coredns", "managing-coredns.html"],
+    ["kube-proxy", "managing-kube-proxy.html"],
+    ["aws-ebs-csi-driver", "ebs-csi.html"],
+]);
 
 /** First action per add-on health issue code (API AddonIssue.code), where the code says what to look at. */
-const ADDON_ISSUE_ACTIONS: Readonly<Record<string, string>> = {
-    InsufficientNumberOfReplicas: "Find why the add-on's pods are not running: kubectl -n kube-system get pods, then describe the pending or crashing ones (capacity, image pulls, crash loops).",
-    AccessDenied: "Check the add-on's IAM role (IRSA or Pod Identity association) and the permissions its policy grants.",
-    AddonPermissionFailure: "Check the add-on's IAM role (IRSA or Pod Identity association) and the permissions its policy grants.",
-    ConfigurationConflict: "Fields of the add-on's objects were changed outside EKS: update it again choosing --resolve-conflicts PRESERVE (keep them) or OVERWRITE.",
-    AdmissionRequestDenied: "An admission webhook or policy rejected the add-on's objects: find it (kubectl get validatingwebhookconfigurations) and allow the add-on.",
-    ClusterUnreachable: "EKS cannot reach the cluster's API server: check the cluster's status and its control-plane logs.",
-    K8sResourceNotFound: "A Kubernetes object the add-on needs was deleted: update the add-on again so EKS recreates it.",
-};
+const ADDON_ISSUE_ACTIONS: ReadonlyMap<string, string> = new Map([
+    ["InsufficientNumberOfReplicas", "Find why the add-on's pods are not running: kubectl -n kube-system get pods, then describe the pending or crashing ones (capacity, image pulls, crash loops)."],
+    ["AccessDenied", "Check the add-on's IAM role (IRSA or Pod Identity association) and the permissions its policy grants."],
+    ["AddonPermissionFailure", "Check the add-on's IAM role (IRSA or Pod Identity association) and the permissions its policy grants."],
+    ["ConfigurationConflict", "Fields of the add-on's objects were changed outside EKS: update it again choosing --resolve-conflicts PRESERVE (keep them) or OVERWRITE."],
+    ["AdmissionRequestDenied", "An admission webhook or policy rejected the add-on's objects: find it (kubectl get validatingwebhookconfigurations) and allow the add-on."],
+    ["ClusterUnreachable", "EKS cannot reach the cluster's API server: check the cluster's status and its control-plane logs."],
+    ["K8sResourceNotFound", "A Kubernetes object the add-on needs was deleted: update the add-on again so EKS recreates it."],
+]);
 
 // ---- GuardDuty --------------------------------------------------------------------------------
 
@@ -351,12 +354,12 @@ function eksEvent(event: JsonObject, detailType: string): EventResult {
                 description: clip(issueText || str(d.message) || str(d.description) || "", 4000),
                 severity: bad ? "warning" : "info",
                 level: "cluster",
-                runbookUrl: `${EKS_DOCS}/${EKS_ADDON_DOCS[addon] ?? "eks-add-ons.html"}`,
+                runbookUrl: `${EKS_DOCS}/${EKS_ADDON_DOCS.get(addon) ?? "eks-add-ons.html"}`,
                 // The same options on the resolve: the case keeps the latest observation, and a late
                 // confirmation's incident notification shows its options.
                 mitigations: [
                     ...new Set([
-                        ...issues.map((i) => ADDON_ISSUE_ACTIONS[str(i.code) ?? ""]).filter((a): a is string => a !== undefined),
+                        ...issues.map((i) => ADDON_ISSUE_ACTIONS.get(str(i.code) ?? "")).filter((a): a is string => a !== undefined),
                         `Inspect the add-on's health issues: aws eks describe-addon --cluster-name ${cluster || "<cluster>"} --addon-name ${addon || "<addon>"}.`,
                         "Check the add-on's pods in kube-system (events, restarts, pending pods) and its IAM role.",
                         `Roll back to the previous add-on version if the problem started with an update (${EKS_DOCS}/updating-an-add-on.html).`,

@@ -213,7 +213,11 @@ function nameAndDescription(where: string, raw: Record<string, unknown>, seen: S
 }
 
 /** Allowed values of the normalized fields, so that a typo (`pipline`) fails instead of matching nothing. */
-const NOTICE_VALUES: Readonly<Record<string, readonly string[]>> = { level: LEVELS, severity: SEVERITIES };
+// A Map: match keys are the table author's (any Prometheus label name, "constructor" included).
+const NOTICE_VALUES: ReadonlyMap<string, readonly string[]> = new Map<string, readonly string[]>([
+    ["level", LEVELS],
+    ["severity", SEVERITIES],
+]);
 
 function parseOperatorNotices(origin: string, value: unknown): OperatorNoticeRule[] {
     if (!Array.isArray(value)) {
@@ -250,7 +254,7 @@ function parseOperatorNotices(origin: string, value: unknown): OperatorNoticeRul
                     );
                 }
                 const parsed = matcher(`${where} match.${field}`, m);
-                const values = NOTICE_VALUES[field];
+                const values = NOTICE_VALUES.get(field);
                 if (values && parsed.kind === "equals") {
                     for (const v of parsed.values.filter((x) => !values.includes(x))) {
                         fail(`${where} match.${field}`, `${JSON.stringify(v)} is not one of ${values.join(", ")}`);
