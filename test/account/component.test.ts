@@ -3,10 +3,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import type * as pulumi from "@pulumi/pulumi";
 import { SNS_TOPIC_POLICY_ACTIONS as TOPIC_ACTIONS } from "../../components/account/policies";
 import { ACTIVITIES } from "../../components/tags";
-import { MockRecorder, promiseOf, RecordedResource, setupMocks } from "../support/mocks";
+import { MockRecorder, promiseOf, RecordedResource, registered, setupMocks } from "../support/mocks";
 
 type AccountModule = typeof import("../../components/account");
 
@@ -33,20 +32,8 @@ const TAGGABLE = new Set([
     "aws:grafana/workspace:Workspace",
 ]);
 
-/** Waits until every registration the component triggered has been answered by the mocks. */
-async function registered(recorder: MockRecorder, component: pulumi.ComponentResource & Record<string, any>): Promise<void> {
-    await promiseOf(component.urn);
-    for (const key of ["alertTopicArn", "heartbeatTopicArn", "notificationTopicArn", "pipelineTopicArn", "workspaceArn", "grafanaUrl", "remoteWriteUrl"]) {
-        await promiseOf(component[key] as pulumi.Output<unknown>);
-    }
-    let last = -1;
-    let stable = 0;
-    while (stable < 5) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        stable = recorder.resources.length === last ? stable + 1 : 0;
-        last = recorder.resources.length;
-    }
-}
+/** The outputs whose resolution means the component has registered its resources. */
+const OUTPUTS = ["alertTopicArn", "heartbeatTopicArn", "notificationTopicArn", "pipelineTopicArn", "workspaceArn", "grafanaUrl", "remoteWriteUrl"];
 
 function policy(value: unknown): any {
     assert.equal(typeof value, "string", "policy documents are JSON strings");
@@ -102,7 +89,7 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
                 now: NOW,
                 triageQueues: { intakeQueueArn: TRIAGE_INTAKE, deadLetterQueueArn: TRIAGE_DLQ },
             });
-            await registered(recorder, component);
+            await registered(recorder, component, OUTPUTS);
             resources = recorder.resources.filter((r) => r.type !== "vigil:account:AccountMonitoring");
         });
 
@@ -576,7 +563,7 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
                 heartbeatIntervalSeconds: 600,
                 rulesDir: RULES,
             });
-            await registered(recorder, component);
+            await registered(recorder, component, OUTPUTS);
         });
 
         it("creates the detector with frequent finding updates and both EKS features (never RUNTIME_MONITORING)", () => {
@@ -629,7 +616,7 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
         before(async () => {
             recorder.reset();
             const component = new account.AccountMonitoring("solo", { guardDuty: "off", grafana: false, rulesDir: RULES });
-            await registered(recorder, component);
+            await registered(recorder, component, OUTPUTS);
         });
 
         it("creates no detector and no feature, and looks nothing up", () => {
@@ -653,7 +640,7 @@ describe("AccountMonitoring (Pulumi mocks)", function () {
                 rulesDir: RULES,
                 now: NOW,
             });
-            await registered(recorder, component);
+            await registered(recorder, component, OUTPUTS);
         });
 
         it("shows the existing topic's deliveries and leaves out the triage panels", () => {

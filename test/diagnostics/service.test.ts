@@ -18,8 +18,8 @@ import type { CaseRecord } from "../../components/triage/handler/model";
 import { vigilTags } from "../../components/tags";
 import { matchesPattern } from "../account/eventPattern";
 import { streamRecord } from "../triage/support";
-import { MockRecorder, promiseOf, RecordedResource, setupMocks } from "../support/mocks";
-import { ACCOUNT, REGION, registered, SERVICE_ARGS as ARGS } from "../triage-service/support";
+import { MockRecorder, promiseOf, RecordedResource, registered, setupMocks } from "../support/mocks";
+import { ACCOUNT, REGION, SERVICE_ARGS as ARGS } from "../triage-service/support";
 
 type TriageModule = typeof import("../../components/triage");
 

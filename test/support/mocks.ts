@@ -82,3 +82,21 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
 export async function settled(...resources: pulumi.Resource[]): Promise<void> {
     await Promise.all(resources.map((r) => promiseOf(r.urn)));
 }
+
+/**
+ * Waits until every registration the component triggered has been answered by the mocks: its URN
+ * and the named outputs resolve, then the recorder sees no new resource for five polls in a row.
+ */
+export async function registered(recorder: MockRecorder, component: pulumi.ComponentResource & Record<string, any>, outputs: readonly string[]): Promise<void> {
+    await promiseOf(component.urn);
+    for (const key of outputs) {
+        await promiseOf(component[key] as pulumi.Output<unknown>);
+    }
+    let last = -1;
+    let stable = 0;
+    while (stable < 5) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        stable = recorder.resources.length === last ? stable + 1 : 0;
+        last = recorder.resources.length;
+    }
+}

@@ -14,8 +14,8 @@ import { caseToItem, createTableInput, itemToCase, TABLE_DEFINITION } from "../.
 import { matchesPattern } from "../account/eventPattern";
 import { streamRecord } from "../triage/support";
 import { physicalName } from "../../tools/offline/state";
-import { MockRecorder, promiseOf, RecordedResource, setupMocks } from "../support/mocks";
-import { ACCOUNT, registered, SERVICE_ARGS as ARGS } from "./support";
+import { MockRecorder, promiseOf, RecordedResource, registered, setupMocks } from "../support/mocks";
+import { ACCOUNT, SERVICE_ARGS as ARGS } from "./support";
 
 type TriageModule = typeof import("../../components/triage");
 

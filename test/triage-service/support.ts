@@ -1,8 +1,6 @@
 // Test support for TriageService under Pulumi mocks (test/triage-service, test/diagnostics): the
-// service's arguments in the example account, and waiting for its registrations to settle.
-
-import type * as pulumi from "@pulumi/pulumi";
-import { MockRecorder, promiseOf } from "../support/mocks";
+// service's arguments in the example account. Waiting for its registrations: `registered` in
+// test/support/mocks.ts.
 
 export const ACCOUNT = "111122223333";
 export const REGION = "eu-west-1";
@@ -17,21 +15,3 @@ export const SERVICE_ARGS = {
     logKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/9a8b7c6d-5e4f-3a2b-1c0d-e9f8a7b6c5d4`,
     alarmNamePrefix: "vigil-pipeline-",
 };
-
-/**
- * Waits until every registration the component triggered has been answered by the mocks: its URN
- * and the named outputs resolve, then the recorder sees no new resource for five polls in a row.
- */
-export async function registered(recorder: MockRecorder, component: pulumi.ComponentResource & Record<string, any>, outputs: readonly string[]): Promise<void> {
-    await promiseOf(component.urn);
-    for (const key of outputs) {
-        await promiseOf(component[key] as pulumi.Output<unknown>);
-    }
-    let last = -1;
-    let stable = 0;
-    while (stable < 5) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        stable = recorder.resources.length === last ? stable + 1 : 0;
-        last = recorder.resources.length;
-    }
-}
